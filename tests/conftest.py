@@ -1,0 +1,46 @@
+"""Shared fixtures. The strict build of the real book runs once per test session (``make book``, the
+same command a reader uses); tests that need the built site depend on ``built_site``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+SITE = ROOT / "_build" / "html"
+VENV_BIN = Path(sys.executable).parent
+JUPYTER_BOOK = VENV_BIN / "jupyter-book"
+# The strict flags; the Makefile's STRICT must match (tests/test_build.py checks).
+STRICT_FLAGS = ["-W", "-n", "--keep-going"]
+
+sys.path.insert(0, str(BOOK))  # so tests can `import hbm`
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Run ``make book`` once; return the completed process (stdout+stderr in ``.stdout``)."""
+    env = dict(os.environ)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "book"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    (ROOT / "_build").mkdir(exist_ok=True)
+    (ROOT / "_build" / "build.log").write_text(proc.stdout)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_site(book_build):
+    """The built HTML site; fails (not skips) if the strict build failed."""
+    if book_build.returncode != 0:
+        pytest.fail("the strict build failed; see _build/build.log or test_build.py's output")
+    return SITE

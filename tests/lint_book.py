@@ -1,0 +1,185 @@
+"""The chapter lint: checks that keep prose, code and the table of contents from drifting apart.
+
+Each check takes a chapter (path) and returns a list of problems, each naming the file and, where
+there is one, the cell. ``tests/test_lint.py`` runs them on every chapter and on deliberately bad
+examples, so each check is seen to fail.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import jupytext
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ALLOWED_TAGS = {"hide-input", "hide-output", "remove-cell", "raises-exception"}
+
+# Calls that draw a figure; a cell making one must carry a caption and alt text.
+DRAWING = re.compile(r"\bplt\.(subplots|figure|subplot_mosaic)\(|\baz\.plot_\w+\(|\bhbm\.plot_\w+\(")
+GLUE_ROLE = re.compile(r"\{glue(?::(?:text|md|any|figure|math))?\}`([^`:]+)(?::[^`]*)?`")
+GLUE_DIRECTIVE = re.compile(r"^[`:]{3,}\{glue(?::(?:figure|math|md|any))?\}\s+(\S+)", re.M)
+
+
+def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every file named in _toc.yml, in order, as paths relative to the root without extension."""
+    toc = yaml.safe_load(toc_path.read_text())
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def book_pages(book_dir: Path = ROOT / "book") -> list[Path]:
+    return sorted(p for p in book_dir.glob("*.md"))
+
+
+def check_toc(book_dir: Path = ROOT / "book", toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    problems = []
+    listed = toc_files(toc_path)
+    root = book_dir.parent
+    for entry in listed:
+        if not (root / f"{entry}.md").exists():
+            problems.append(f"_toc.yml: entry {entry!r} has no file {entry}.md")
+    if len(set(listed)) != len(listed):
+        problems.append("_toc.yml: a file is listed twice")
+    for page in book_pages(book_dir):
+        rel = page.relative_to(root).with_suffix("").as_posix()
+        if rel not in listed:
+            problems.append(f"{rel}.md is not in _toc.yml")
+    return problems
+
+
+def _cells(path: Path):
+    nb = jupytext.read(path, fmt="md:myst")
+    return nb
+
+
+def check_front_matter(path: Path) -> list[str]:
+    text = path.read_text()
+    if "{code-cell}" not in text:
+        return []
+    if not text.startswith("---\n"):
+        return [f"{path.name}: has code cells but no front matter (jupytext + kernelspec)"]
+    meta = yaml.safe_load(text.split("---\n", 2)[1]) or {}
+    problems = []
+    if meta.get("kernelspec", {}).get("name") != "python3":
+        problems.append(f"{path.name}: front matter lacks kernelspec name python3")
+    if "jupytext" not in meta:
+        problems.append(f"{path.name}: front matter lacks the jupytext block")
+    return problems
+
+
+def check_tags(path: Path) -> list[str]:
+    problems = []
+    for i, cell in enumerate(_cells(path).cells):
+        for tag in cell.metadata.get("tags", []):
+            if tag not in ALLOWED_TAGS:
+                problems.append(f"{path.name}: cell {i}: tag {tag!r} is not one of {sorted(ALLOWED_TAGS)}")
+    return problems
+
+
+def _sampling_calls(source: str):
+    """Yield (name, keywords) for every pm.sample*/nutpie.sample call in a code cell."""
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = node.func.attr
+            if isinstance(owner, ast.Name) and (
+                (owner.id == "pm" and name.startswith("sample")) or (owner.id == "nutpie" and name == "sample")
+            ):
+                yield f"{owner.id}.{name}", {k.arg for k in node.keywords}
+
+
+def check_seeded_sampling(path: Path) -> list[str]:
+    problems = []
+    for i, cell in enumerate(_cells(path).cells):
+        if cell.cell_type != "code":
+            continue
+        for name, keywords in _sampling_calls(cell.source):
+            needed = "seed" if name == "nutpie.sample" else "random_seed"
+            if needed not in keywords and None not in keywords:  # None: **kwargs passed through
+                problems.append(f"{path.name}: cell {i}: {name}(...) without {needed}=")
+        if re.search(r"np\.random\.seed\(|\ball\(az\.rhat\(", cell.source):
+            problems.append(f"{path.name}: cell {i}: global seed or always-true all(az.rhat(...))")
+    return problems
+
+
+def check_figures(path: Path) -> list[str]:
+    problems = []
+    for i, cell in enumerate(_cells(path).cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("mystnb", {})
+        draws = DRAWING.search(cell.source) and "remove-cell" not in cell.metadata.get("tags", [])
+        if not (draws or "figure" in meta):
+            continue
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        if not str(figure.get("caption", "")).strip():
+            problems.append(f"{path.name}: cell {i}: a figure without mystnb.figure.caption")
+        if not str(figure.get("name", "")).strip():
+            problems.append(f"{path.name}: cell {i}: a figure without mystnb.figure.name (for {{numref}})")
+        alt = str(image.get("alt", "")).strip()
+        if len(alt) < 20:
+            problems.append(f"{path.name}: cell {i}: a figure without alt text that says what it shows")
+    return problems
+
+
+def check_glue_keys(path: Path) -> list[str]:
+    nb = _cells(path)
+    glued, used = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            glued.update(re.findall(r"\bglue\(\s*[\"']([^\"']+)[\"']", cell.source))
+        else:
+            used.update(GLUE_ROLE.findall(cell.source))
+            used.update(GLUE_DIRECTIVE.findall(cell.source))
+    return [f"{path.name}: glue key {key!r} is used but never glued in this chapter" for key in sorted(used - glued)]
+
+
+CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_figures, check_glue_keys]
+
+
+def lint(path: Path) -> list[str]:
+    return [problem for check in CHECKS for problem in check(path)]
+
+
+def part_chapters(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """The teaching chapters: the files of the parts whose caption starts with 'Part'."""
+    toc = yaml.safe_load(toc_path.read_text())
+    return [c["file"] for part in toc.get("parts", []) if str(part.get("caption", "")).startswith("Part")
+            for c in part.get("chapters", [])]
+
+
+def check_chapter_shape(path: Path) -> list[str]:
+    """A teaching chapter: the shared header, key takeaways, at least three exercises with solutions."""
+    text = path.read_text()
+    problems = []
+    if "{chapter-header}" not in text:
+        problems.append(f"{path.name}: no chapter-header (objectives, prerequisites, time)")
+    if not re.search(r"^## Key takeaways", text, re.M):
+        problems.append(f"{path.name}: no '## Key takeaways' section")
+    exercises = re.findall(r"^[`:]{3,}\{exercise(?:-start)?\}", text, re.M)
+    solutions = re.findall(r"^[`:]{3,}\{solution(?:-start)?\}", text, re.M)
+    if len(exercises) < 3:
+        problems.append(f"{path.name}: {len(exercises)} exercises; a chapter needs at least three")
+    if len(solutions) < len(exercises):
+        problems.append(f"{path.name}: {len(exercises)} exercises but {len(solutions)} solutions")
+    return problems

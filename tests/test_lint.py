@@ -1,0 +1,116 @@
+"""The chapter lint on the real book, and on bad examples that each check must catch."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import lint_book as L
+from conftest import ROOT
+
+PAGES = L.book_pages()
+
+
+def test_toc_and_files_agree():
+    assert L.check_toc() == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_passes_lint(page):
+    assert L.lint(page) == []
+
+
+@pytest.mark.parametrize("chapter", L.part_chapters(), ids=str)
+def test_teaching_chapter_shape(chapter):
+    assert L.check_chapter_shape(ROOT / f"{chapter}.md") == []
+
+
+# ---- each check, shown failing on a bad example ------------------------------------------------
+
+FRONT = "---\njupytext: {text_representation: {extension: .md, format_name: myst}}\nkernelspec: {display_name: Python 3, language: python, name: python3}\n---\n# T\n\n"
+
+
+def write(tmp_path, body, front=FRONT):
+    page = tmp_path / "bad.md"
+    page.write_text(front + textwrap.dedent(body))
+    return page
+
+
+def test_lint_catches_missing_front_matter(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\nx = 1\n```\n", front="# T\n\n")
+    assert any("no front matter" in p for p in L.check_front_matter(page))
+
+
+def test_lint_catches_unknown_tag(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\n:tags: [hide_input]\nx = 1\n```\n")
+    assert any("'hide_input'" in p for p in L.check_tags(page))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "idata = pm.sample(1000, nuts_sampler='nutpie')",
+        "prior = pm.sample_prior_predictive(draws=100)",
+        "post = pm.sample_posterior_predictive(idata)",
+        "idata = nutpie.sample(compiled, draws=100)",
+    ],
+)
+def test_lint_catches_unseeded_sampling(tmp_path, call):
+    page = write(tmp_path, f"```{{code-cell}} ipython3\nwith model:\n    {call}\n```\n")
+    assert any("without" in p for p in L.check_seeded_sampling(page))
+
+
+def test_lint_accepts_seeded_sampling(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\nidata = pm.sample(\n    10,\n    random_seed=rng,\n)\n```\n")
+    assert L.check_seeded_sampling(page) == []
+
+
+def test_lint_catches_always_true_rhat_check(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\nassert all(az.rhat(idata) < 1.01)\n```\n")
+    assert L.check_seeded_sampling(page)
+
+
+def test_lint_catches_figure_without_caption_or_alt(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\nfig, ax = plt.subplots()\n```\n")
+    problems = L.check_figures(page)
+    assert any("caption" in p for p in problems) and any("alt text" in p for p in problems)
+
+
+def test_lint_accepts_figure_with_caption_and_alt(tmp_path):
+    body = """\
+    ```{code-cell} ipython3
+    ---
+    mystnb:
+      figure:
+        caption: Class means.
+        name: fig-x
+      image:
+        alt: Five dots, one per class, between 0.6 and 0.8 on the vertical axis.
+    ---
+    fig, ax = plt.subplots()
+    ```
+    """
+    assert L.check_figures(write(tmp_path, body)) == []
+
+
+def test_lint_catches_unglued_key(tmp_path):
+    body = '```{code-cell} ipython3\nglue("a_key", 1, display=False)\n```\n\nText {glue:text}`a_key:.1f` and {glue:text}`b_key:.2f`.\n'
+    assert L.check_glue_keys(write(tmp_path, body)) == ["bad.md: glue key 'b_key' is used but never glued in this chapter"]
+
+
+def test_lint_catches_toc_drift(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "index.md").write_text("# I\n")
+    (book / "orphan.md").write_text("# O\n")
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: book/missing\n")
+    problems = L.check_toc(book, toc)
+    assert any("book/missing" in p for p in problems) and any("orphan.md is not in _toc.yml" in p for p in problems)
+
+
+def test_lint_catches_thin_chapter(tmp_path):
+    page = write(tmp_path, "Some text.\n\n:::{exercise}\n:label: x\nDo it.\n:::\n")
+    problems = L.check_chapter_shape(page)
+    assert len(problems) == 4  # no header, no takeaways, too few exercises, a missing solution

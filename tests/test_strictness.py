@@ -1,0 +1,81 @@
+"""The build's strictness, shown on a tiny throwaway book that uses the project's configuration.
+
+Each fault below must make the build command fail, and the output must name the chapter at fault.
+A clean control book must succeed, so a failure can't come from the harness itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+
+import pytest
+from conftest import JUPYTER_BOOK, ROOT, STRICT_FLAGS
+
+HEADER = textwrap.dedent(
+    """\
+    ---
+    jupytext: {text_representation: {extension: .md, format_name: myst}}
+    kernelspec: {display_name: Python 3, language: python, name: python3}
+    ---
+    (tiny)=
+    # A tiny chapter
+
+    """
+)
+
+GOOD = textwrap.dedent(
+    """\
+    ```{code-cell} ipython3
+    from myst_nb import glue
+    glue("tiny_answer", 42, display=False)
+    ```
+
+    The answer is {glue:text}`tiny_answer`. See {ref}`tiny`.
+    """
+)
+
+FAULTS = {
+    "failing cell": GOOD + '\n```{code-cell} ipython3\nraise RuntimeError("boom")\n```\n',
+    "sphinx warning": GOOD + "\n```{unknown-directive}\nThis directive does not exist.\n```\n",
+    "undefined glue key": GOOD + "\nMissing: {glue:text}`no_such_key`.\n",
+    "dangling ref": GOOD + "\nSee {ref}`no-such-label`.\n",
+}
+
+
+def make_tiny_book(tmp_path, body: str):
+    """A book with the project's _config.yml, extensions and static files, and one chapter."""
+    book = tmp_path / "tinybook"
+    (book / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "book" / "_static", book / "book" / "_static")
+    shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: book/tiny\n")
+    (book / "book" / "index.md").write_text("(tiny-home)=\n# Tiny book\n\nA test book.\n")
+    (book / "book" / "tiny.md").write_text(HEADER + body)
+    return book
+
+
+def build(book):
+    return subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(book), *STRICT_FLAGS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_clean_tiny_book_builds(tmp_path):
+    proc = build(make_tiny_book(tmp_path, GOOD))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_fails_build_and_names_chapter(tmp_path, fault):
+    proc = build(make_tiny_book(tmp_path, FAULTS[fault]))
+    assert proc.returncode != 0, f"the build passed despite a {fault}:\n{proc.stdout[-4000:]}"
+    assert "tiny" in proc.stdout and ("warning" in proc.stdout.lower() or "error" in proc.stdout.lower())
+    assert "book/tiny" in proc.stdout, f"the output does not name the chapter:\n{proc.stdout[-4000:]}"
