@@ -17,6 +17,10 @@ every chapter's header, in table-of-contents order, for the instructor guide.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
@@ -93,3 +97,78 @@ def setup(app):
     app.connect("env-merge-info", _merge)
     app.add_css_file("chapter_header.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the headers back from the sources, for the instructor guide
+# --------------------------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^:::\{chapter-header\}\s*\n(?P<body>.*?)^:::\s*$", re.M | re.S)
+_DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+_EXERCISE = re.compile(r"^[`:]{3,}\{exercise(?:-start)?\}[^\n]*\n:label:\s*(\S+)", re.M)
+_SOLUTION = re.compile(r"\{solution-start\}\s*(\S+).*?\{solution-end\}", re.S)
+
+
+def read_chapters(root: Path) -> list[dict]:
+    """Every chapter with a header, in table-of-contents order, with its part, title, times,
+    prerequisite chapters, objectives (MyST text) and exercises (label, whether the solution fits a
+    model, which makes it homework rather than in-class work)."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    chapters = []
+    for part in toc.get("parts", []):
+        for entry in part.get("chapters", []):
+            path = root / f"{entry['file']}.md"
+            text = path.read_text(encoding="utf-8")
+            match = _HEADER.search(text)
+            if not match:
+                continue
+            options = dict(re.findall(r"^:(\w+):\s*(.*)$", match.group("body"), re.M))
+            objectives = [ln[2:].strip() for ln in match.group("body").splitlines() if ln.startswith("- ")]
+            title = re.search(r"^# (.+)$", text, re.M).group(1).strip()
+            solutions = {label: body for label, body in (
+                (m.group(1), m.group(0)) for m in _SOLUTION.finditer(text))}
+            exercises = [
+                {"label": label,
+                 "fits_model": bool(re.search(r"\bpm\.sample\(|\bnutpie\.sample\(", solutions.get(label, "")))}
+                for label in _EXERCISE.findall(text)
+            ]
+            chapters.append({
+                "doc": entry["file"].split("/")[-1],
+                "part": part.get("caption", ""),
+                "title": title,
+                "reading": int(options["reading"]),
+                "exercises": int(options["exercises"]),
+                "prerequisites": [d.split("/")[-1] for d in _DOC.findall(options.get("prerequisites", ""))],
+                "prerequisites_text": options.get("prerequisites", ""),
+                "objectives": objectives,
+                "exercise_list": exercises,
+            })
+    return chapters
+
+
+def draw_chapter_map(chapters: list[dict], ax) -> None:
+    """One column per part, chapters in reading order downwards; an arrow from each prerequisite
+    to the chapter that needs it (curved when it skips chapters or crosses parts)."""
+    parts = list(dict.fromkeys(c["part"] for c in chapters))
+    place = {}
+    for col, part in enumerate(parts):
+        members = [c for c in chapters if c["part"] == part]
+        for row, chapter in enumerate(members):
+            place[chapter["doc"]] = (col * 2.0, -row)
+    for chapter in chapters:
+        x, y = place[chapter["doc"]]
+        ax.text(x, y, chapter["title"], ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eaf2f8", "edgecolor": "#0072B2"})
+        for prereq in chapter["prerequisites"]:
+            if prereq in place:
+                px, py = place[prereq]
+                adjacent = px == x and py - y == 1
+                ax.annotate("", xy=(x, y + (0 if px != x else 0.22)), xytext=(px, py - (0 if px != x else 0.22)),
+                            arrowprops={"arrowstyle": "-|>", "color": "#555555", "shrinkA": 4, "shrinkB": 4,
+                                        "connectionstyle": "arc3,rad=0" if adjacent else "arc3,rad=-0.4"})
+    for col, part in enumerate(parts):
+        ax.text(col * 2.0, 0.8, part, ha="center", va="bottom", fontsize=10, fontweight="bold")
+    depth = max(-y for _, y in place.values())
+    ax.set_xlim(-1.0, 2.0 * (len(parts) - 1) + 1.0)
+    ax.set_ylim(-depth - 0.6, 1.3)
+    ax.axis("off")

@@ -1,0 +1,222 @@
+"""Downloadable notebooks: the MyST lowering (unit tests) and the notebooks the build wrote."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import notebooks as N  # noqa: E402
+
+import lint_book  # noqa: E402
+
+CHAPTERS = [Path(c).name for c in lint_book.part_chapters()]
+MYST_LEFTOVERS = re.compile(r"\{[\w:.-]+\}`|^\s*[`:]{3,}\{|^\s*\([\w:.-]+\)=\s*$", re.M)
+
+
+# ---- the lowering, on small inputs ---------------------------------------------------------------
+
+
+def ctx(**kw):
+    base = dict(
+        docname="book/demo",
+        glue={"demo_mean": "8.75", "demo_n": "8", "demo_name": "'school A'"},
+        doc_titles={"book/funnel": "Neal's funnel", "book/glossary": "Glossary"},
+        labels={"fig-x": ("book/demo", "fig-x", "caption"), "funnel": ("book/funnel", "funnel", "Neal's funnel")},
+        figures={"fig-x": "Figure 2"},
+        equations={"eq-model": 3},
+        citations={"rubin1981": ("Rubin", "1981"), "gelman2013bda": ("Gelman et al.", "2013")},
+    )
+    base.update(kw)
+    return N.Context(**base)
+
+
+@pytest.mark.parametrize(
+    "myst, plain",
+    [
+        ("Mean {glue:text}`demo_mean:.1f`.", "Mean 8.8."),
+        ("n = {glue:text}`demo_n`, {glue:text}`demo_name`", "n = 8, school A"),
+        ("See {doc}`funnel`.", "See [Neal's funnel](../book/funnel.html)."),
+        ("See {doc}`the funnel <funnel>`.", "See [the funnel](../book/funnel.html)."),
+        ("In {numref}`fig-x`.", "In [Figure 2](../book/demo.html#fig-x)."),
+        ("By {eq}`eq-model`.", "By [(3)](../book/demo.html#equation-eq-model)."),
+        ("{ref}`funnel`", "[Neal's funnel](../book/funnel.html#funnel)"),
+        ("{cite:t}`rubin1981`", "Rubin (1981)"),
+        ("{cite:p}`rubin1981,gelman2013bda`", "(Rubin, 1981; Gelman et al., 2013)"),
+        ("a {term}`partial pooling` model", "a [partial pooling](../book/glossary.html#term-partial-pooling) model"),
+        ("math $\\theta_j$ stays", "math $\\theta_j$ stays"),
+    ],
+)
+def test_roles_are_lowered(myst, plain):
+    assert N.lower_markdown(myst, ctx(), N.State()) == plain
+
+
+def test_base_url_makes_absolute_links():
+    assert N.lower_markdown("{doc}`funnel`", ctx(base_url="https://book.example/"), N.State()) == (
+        "[Neal's funnel](https://book.example/book/funnel.html)"
+    )
+
+
+@pytest.mark.parametrize(
+    "myst, problem",
+    [
+        ("{glue:text}`nope:.2f`", "glue key 'nope'"),
+        ("{cite:t}`nobody2000`", "unknown citation key 'nobody2000'"),
+        ("{ref}`no-label`", "unknown reference 'no-label'"),
+        ("{weird}`x`", "role {weird}"),
+        (":::{mystery}\nx\n:::", "directive {mystery}"),
+        (":::{note}\nnever closed", "unclosed directive"),
+    ],
+)
+def test_unknown_syntax_is_an_error_not_raw_text(myst, problem):
+    with pytest.raises(N.LoweringError, match=re.escape(problem)):
+        N.lower_markdown(myst, ctx(), N.State())
+
+
+def test_header_exercise_and_admonition_become_markdown():
+    text = "\n".join(
+        [
+            "(demo)=",
+            "# Demo",
+            ":::{chapter-header}",
+            ":reading: 10",
+            ":exercises: 20",
+            ":prerequisites: {doc}`funnel`",
+            "- Fit a model.",
+            ":::",
+            "::::{exercise}",
+            ":label: demo-ex",
+            "Compute {glue:text}`demo_n`.",
+            ":::{hint}",
+            "Count.",
+            ":::",
+            "::::",
+            "```{math}",
+            ":label: eq-model",
+            "y = x",
+            "```",
+        ]
+    )
+    out = N.lower_markdown(text, ctx(), N.State())
+    assert not MYST_LEFTOVERS.search(out), out
+    assert "**Prerequisites:** [Neal's funnel](../book/funnel.html)" in out
+    assert "10 min reading" in out and "- Fit a model." in out
+    assert "**Exercise 1**" in out and "Compute 8." in out and "> **Hint**" in out
+    assert "$$\ny = x\n$$" in out
+
+
+def _notebook(cells):
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_student_version_drops_solutions_across_cells():
+    executed = _notebook(
+        [
+            {"cell_type": "markdown", "metadata": {}, "source": ":::{exercise}\n:label: e1\nDo it.\n:::\n\n:::{solution-start} e1\n:class: dropdown\n:::\nSecret words."},
+            {"cell_type": "code", "metadata": {}, "source": "secret = 1", "outputs": [], "execution_count": 1},
+            {"cell_type": "markdown", "metadata": {}, "source": ":::{solution-end}\n:::\nAfter the solution."},
+        ]
+    )
+    complete, student = N.make_notebooks(executed, ctx())
+    text = json.dumps(student)
+    assert "Do it." in text and "After the solution." in text
+    assert "Secret" not in text and "secret = 1" not in text
+    assert "Secret words." in json.dumps(complete) and "secret = 1" in json.dumps(complete)
+    assert "**Solution to exercise 1**" in json.dumps(complete)
+
+
+# ---- the notebooks the build wrote ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def notebook_dir(built_site):
+    return built_site / N.NOTEBOOK_DIR
+
+
+def _solution_snippets(chapter: str) -> list[str]:
+    """Distinctive lines inside the chapter's solutions (code and prose), to look for in student files."""
+    text = (ROOT / "book" / f"{chapter}.md").read_text()
+    snippets = []
+    for block in re.findall(r"\{solution-start\}.*?\n(.*?)[`:]{3,}\{solution-end\}", text, re.S):
+        for line in block.splitlines():
+            line = line.strip()
+            if len(line) > 25 and not line.startswith((":", "```", "#", "-", "import ", "from ")) and "{" not in line:
+                snippets.append(line)
+    return snippets
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_both_notebooks_exist_and_are_plain(notebook_dir, chapter):
+    for name in (f"{chapter}.ipynb", f"{chapter}-student.ipynb"):
+        nb = nbformat.read(notebook_dir / name, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                assert not MYST_LEFTOVERS.search(cell.source), f"{name}: MyST left in:\n{cell.source}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_has_no_solutions(notebook_dir, chapter):
+    student = (notebook_dir / f"{chapter}-student.ipynb").read_text()
+    complete = (notebook_dir / f"{chapter}.ipynb").read_text()
+    snippets = _solution_snippets(chapter)
+    assert snippets, f"{chapter}: found no solution text to look for"
+    assert "**Solution" not in student
+    for snippet in snippets:
+        assert json.dumps(snippet)[1:-1] in complete or snippet in complete, snippet
+        assert json.dumps(snippet)[1:-1] not in student, f"{chapter}: solution text in the student notebook: {snippet}"
+    assert student.count("**Exercise ") == complete.count("**Exercise ") >= 3
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_links_both_notebooks(built_site, chapter):
+    html = (built_site / "book" / f"{chapter}.html").read_text()
+    box = re.search(r'<div class="notebook-downloads.*?</div>', html, re.S)
+    assert box, f"{chapter}.html has no notebook download box"
+    links = re.findall(r'href="([^"]+)"', box.group(0))
+    assert f"../_notebooks/{chapter}.ipynb" in links and f"../_notebooks/{chapter}-student.ipynb" in links
+    for link in links:
+        assert (built_site / "book" / link).resolve().is_file(), link
+
+
+def test_student_zip_has_everything_to_run(notebook_dir):
+    with zipfile.ZipFile(notebook_dir / "student-notebooks.zip") as zf:
+        names = set(zf.namelist())
+    top = "hierarchical-models-student/"
+    assert {f"{top}book/{c}-student.ipynb" for c in CHAPTERS} <= names
+    assert {f"{top}book/hbm.py", f"{top}requirements.txt", f"{top}README.txt"} <= names
+    data = {p.name for p in (ROOT / "data").iterdir() if p.suffix == ".csv"}
+    assert {f"{top}data/{d}" for d in data} <= names
+    assert not any(n.endswith(tuple(f"/{c}.ipynb" for c in CHAPTERS)) for n in names), "complete notebooks in the student zip"
+
+
+def _execute(path: Path) -> str | None:
+    nb = nbformat.read(path, as_version=4)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    except Exception as err:  # noqa: BLE001 - report every failure, not only the first
+        return f"{path.name}: {type(err).__name__}: {str(err)[-1500:]}"
+    return None
+
+
+def test_every_notebook_runs_top_to_bottom_from_the_zips(notebook_dir, tmp_path):
+    """Unzip both zips as a reader would and run every notebook in a fresh kernel (two at a time)."""
+    paths = []
+    for kind in ("student", "complete"):
+        with zipfile.ZipFile(notebook_dir / f"{kind}-notebooks.zip") as zf:
+            zf.extractall(tmp_path)
+        paths += sorted((tmp_path / f"hierarchical-models-{kind}" / "book").glob("*.ipynb"))
+    assert len(paths) == 2 * len(CHAPTERS)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = [f for f in pool.map(_execute, paths) if f]
+    assert not failures, "\n\n".join(failures)
