@@ -183,3 +183,64 @@ def check_chapter_shape(path: Path) -> list[str]:
     if len(solutions) < len(exercises):
         problems.append(f"{path.name}: {len(exercises)} exercises but {len(solutions)} solutions")
     return problems
+
+
+def glossary_terms(glossary: Path = ROOT / "book" / "glossary.md") -> list[str]:
+    text = glossary.read_text()
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S).group(1)
+    return [ln.strip() for ln in block.splitlines() if ln.strip() and not ln.startswith((" ", "\t"))]
+
+
+def _prose(path: Path) -> str:
+    """The chapter's Markdown prose, without code cells, math, inline code and directive options."""
+    text = path.read_text()
+    text = re.sub(r"^```\{code-cell\}.*?^```", "", text, flags=re.M | re.S)
+    text = re.sub(r"^```\{math\}.*?^```", "", text, flags=re.M | re.S)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", "", text, flags=re.S)
+    text = re.sub(r"^:[\w-]+:.*$|^\(.*\)=$", "", text, flags=re.M)
+    # inline code goes; roles stay whole (scanning left to right, a role is matched before its body)
+    text = re.sub(r"\{[\w:.-]+\}`[^`]*`|`[^`]*`", lambda m: m.group(0) if m.group(0)[0] == "{" else "", text)
+    return re.sub(r"\{(?:glue|doc|ref|numref|eq|cite)[\w:]*\}`[^`]*`", "", text)
+
+
+def check_glossary_links(path: Path, terms: list[str] | None = None) -> list[str]:
+    """Each glossary term the chapter uses is linked with {term} at its first use."""
+    terms = glossary_terms() if terms is None else terms
+    prose = _prose(path)
+    problems = []
+    for term in terms:
+        plain = re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", re.I)
+        role = re.compile(r"\{term\}`(?:[^`<]*<\s*)?" + re.escape(term) + r"\s*>?`", re.I)
+        first_plain, first_role = plain.search(prose), role.search(prose)
+        if first_plain is None and first_role is None:
+            continue
+        if first_role is None:
+            problems.append(f"{path.name}: glossary term {term!r} is used but never linked with {{term}}")
+        elif first_plain is not None and first_plain.start() < first_role.start():
+            # a plain occurrence inside the role's own text doesn't count
+            if not (first_role.start() <= first_plain.start() <= first_role.end()):
+                line = prose[: first_plain.start()].count("\n") + 1
+                problems.append(f"{path.name}: first use of {term!r} (prose line {line}) is not the {{term}} link")
+    return problems
+
+
+NON_SYMBOLS = {
+    "mathrm", "mathbf", "mathcal", "operatorname", "text", "textrm", "sim", "mid", "frac", "left", "right",
+    "sum", "prod", "int", "log", "exp", "sqrt", "cdot", "times", "quad", "qquad", "approx", "propto", "le",
+    "ge", "leq", "geq", "in", "infty", "hat", "bar", "tilde", "begin", "end", "label", "nonumber", "big",
+    "Big", "bigg", "Bigg", "ldots", "dots", "cdots", "to", "overset", "underset", "mathbb", "boldsymbol",
+    "partial", "mathrm", "displaystyle", "notag", "tag", "max", "min", "lvert", "rvert", "vert", "neq",
+    "ne", "pm", "prime", "top", "underbrace", "overbrace", "lim", "ln", "det", "Pr", "text", "sup", "inf",
+    "color", "rm", "it", "bf", "mathit", "iid", "stackrel", "equiv", "forall", "dagger", "circ", "star",
+}
+
+
+def check_notation(path: Path, notation: Path = ROOT / "book" / "notation.md") -> list[str]:
+    """Every Greek-letter symbol used in the chapter's math is listed on the notation page."""
+    listed = set(re.findall(r"\\([A-Za-z]+)", notation.read_text()))
+    text = path.read_text()
+    text = re.sub(r"^```\{code-cell\}.*?^```", "", text, flags=re.M | re.S)
+    math = re.findall(r"\$\$.*?\$\$|\$[^$\n]+\$", text, re.S)
+    math += re.findall(r"^```\{math\}.*?^```", text, re.M | re.S)
+    used = {cmd for m in math for cmd in re.findall(r"\\([A-Za-z]+)", m)} - NON_SYMBOLS
+    return [f"{path.name}: symbol \\{cmd} is not on the notation page" for cmd in sorted(used - listed)]

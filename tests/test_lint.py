@@ -114,3 +114,27 @@ def test_lint_catches_thin_chapter(tmp_path):
     page = write(tmp_path, "Some text.\n\n:::{exercise}\n:label: x\nDo it.\n:::\n")
     problems = L.check_chapter_shape(page)
     assert len(problems) == 4  # no header, no takeaways, too few exercises, a missing solution
+
+
+@pytest.mark.parametrize("chapter", L.part_chapters(), ids=str)
+def test_glossary_terms_linked_at_first_use(chapter):
+    assert L.check_glossary_links(ROOT / f"{chapter}.md") == []
+
+
+@pytest.mark.parametrize("chapter", L.part_chapters(), ids=str)
+def test_notation_page_lists_the_chapter_symbols(chapter):
+    assert L.check_notation(ROOT / f"{chapter}.md") == []
+
+
+def test_lint_catches_unlinked_and_late_linked_terms(tmp_path):
+    page = write(tmp_path, "We use shrinkage here. Later {term}`shrinkage`. No pooling is never linked.\n")
+    problems = L.check_glossary_links(page, terms=["shrinkage", "no pooling", "divergence"])
+    assert len(problems) == 2
+    assert "first use of 'shrinkage'" in problems[0] and "'no pooling' is used but never linked" in problems[1]
+    ok = write(tmp_path, "{term}`Shrinkage <shrinkage>` first, then shrinkage again; $\\tau$ and `no pooling` in code.\n")
+    assert L.check_glossary_links(ok, terms=["shrinkage", "no pooling"]) == []
+
+
+def test_lint_catches_symbol_missing_from_notation(tmp_path):
+    page = write(tmp_path, "Math $\\theta_j \\sim \\mathrm{Normal}(\\mu, \\omega)$.\n")
+    assert L.check_notation(page) == ["bad.md: symbol \\omega is not on the notation page"]
