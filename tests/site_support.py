@@ -12,6 +12,7 @@ import functools
 import gzip
 import http.server
 import re
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -105,6 +106,13 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # The browser closing a connection early (a cancelled image, a page closed mid-load) is normal.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(site_dir: Path):
     """Serve ``site_dir`` on 127.0.0.1 at a free port in a background thread, text gzip-compressed as a
@@ -112,7 +120,7 @@ def serve(site_dir: Path):
     if not (Path(site_dir) / "index.html").is_file():
         raise FileNotFoundError(f"no built site at {site_dir} (no index.html); run 'make book'")
     handler = functools.partial(_SiteHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()

@@ -1,0 +1,87 @@
+"""Every internal link in the built site resolves: for each ``<a href>`` that is relative, the target file
+exists and, if the link has a ``#fragment``, the target page has an element with that id.
+
+Pure Python over _build/html (no browser, no network). External links are ``make linkcheck``'s job.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+# Vendored theme and extension files, not pages of the book.
+SKIP_DIRS = {"_static", "_sources", "_images", "_notebooks"}
+
+
+@pytest.fixture(scope="session")
+def site_dir(request) -> Path:
+    override = os.environ.get("SITE_TESTS_HTML")  # for development: test an already built site
+    if override:
+        return Path(override)
+    return request.getfixturevalue("built_site")
+
+
+def html_pages(site_dir: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in site_dir.rglob("*.html")
+        if not SKIP_DIRS.intersection(p.relative_to(site_dir).parts[:-1])
+    )
+
+
+@lru_cache(maxsize=None)
+def _parse(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@lru_cache(maxsize=None)
+def _anchors(path: Path) -> frozenset[str]:
+    soup = _parse(path)
+    ids = {el["id"] for el in soup.find_all(id=True)}
+    names = {el["name"] for el in soup.find_all("a", attrs={"name": True})}
+    return frozenset(ids | names)
+
+
+def broken_links(site_dir: Path) -> tuple[int, list[str]]:
+    """(number of internal links checked, one line per broken link)."""
+    site_dir = Path(site_dir).resolve()
+    checked, broken = 0, []
+    for page in html_pages(site_dir):
+        for a in _parse(page).find_all("a", href=True):
+            href = a["href"].strip()
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith("//"):
+                continue  # external (http, mailto, javascript, ...): make linkcheck
+            if not parts.path and not parts.fragment:
+                continue  # href="" or href="#": the page itself, no anchor
+            checked += 1
+            where = f"{page.relative_to(site_dir)}: {href}"
+            if parts.path:
+                target = (page.parent / unquote(parts.path)).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+            else:
+                target = page
+            if not target.is_relative_to(site_dir):
+                broken.append(f"{where} -> points outside the site")
+                continue
+            if not target.is_file():
+                broken.append(f"{where} -> {target.relative_to(site_dir)} does not exist")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target.suffix == ".html" and fragment not in _anchors(target):
+                broken.append(f"{where} -> no element with id {fragment!r} in {target.relative_to(site_dir)}")
+    return checked, broken
+
+
+def test_internal_links_resolve(site_dir):
+    checked, broken = broken_links(site_dir)
+    assert checked > 20, f"only {checked} internal links found in {site_dir}: is the site built?"
+    assert not broken, f"{len(broken)} of {checked} internal links are broken:\n" + "\n".join(
+        f"  - {line}" for line in broken
+    )

@@ -1,0 +1,397 @@
+"""Browser tests of the built website: Playwright drives Debian's Chromium (headless) against the site
+served on 127.0.0.1.
+
+Each page is visited once, cold (new browser context, empty cache), and the visit is recorded: every
+request, failed request, HTTP error, console error and page error, the bytes transferred, what MathJax
+rendered, and an axe-core accessibility scan. The per-page tests below assert on that record, so the
+whole file needs one browser, one server and one visit per page.
+
+Requests to any host other than this machine are recorded and blocked (so a page behaves the same with
+or without a network): the book must work offline and track nobody.
+
+For development, ``SITE_TESTS_HTML=/path/to/_build/html pytest tests/test_site_browser.py`` tests an
+already built site instead of running ``make book`` first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+import site_support
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+import page_weight  # noqa: E402
+
+TOC_PAGES = site_support.toc_pages()
+# Also the site's entry point (index.html redirects to the landing page) and the pages Sphinx adds.
+ALL_PAGES = ["index.html", *TOC_PAGES, "search.html", "genindex.html"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOT_PAGES = {"landing": "index.html", "shrinkage": "book/shrinkage.html", "funnel": "book/funnel.html"}
+SERIOUS = ("critical", "serious")
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixtures: the site, a server, one browser, one recorded visit per page
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site_dir(request) -> Path:
+    override = os.environ.get("SITE_TESTS_HTML")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("built_site")
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    with site_support.serve(site_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not site_support.CHROMIUM.exists():
+        pytest.fail(site_support.CHROMIUM_MISSING, pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = site_support.launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    page: str
+    final_url: str = ""
+    requests: list = field(default_factory=list)
+    blocked: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    http_errors: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    page_errors: list = field(default_factory=list)
+    transfer_bytes: int = 0
+    math: dict = field(default_factory=dict)
+    axe: list = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return (
+            [f"console error: {m}" for m in self.console_errors]
+            + [f"page error (uncaught exception): {m}" for m in self.page_errors]
+            + [f"failed request: {m}" for m in self.failed]
+            + [f"HTTP error: {m}" for m in self.http_errors]
+        )
+
+
+def record_visit(browser, base_url: str, page_path: str) -> Visit:
+    """Visit one page cold and record everything the tests look at."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    visit = Visit(page_path)
+    recording = True  # off before axe runs: axe fetches stylesheets itself (see below)
+    context = browser.new_context(viewport=DESKTOP)
+    site_support.block_other_hosts(context, visit.blocked)
+    responses = []
+
+    def on_request(request):
+        if recording:
+            visit.requests.append(request.url)
+
+    def on_request_failed(request):
+        if recording:
+            visit.failed.append(f"{request.url} ({request.failure})")
+
+    def on_response(response):
+        if recording:
+            responses.append(response)
+
+    def on_console(message):
+        if recording and message.type == "error":
+            visit.console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    def on_page_error(error):
+        if recording:
+            visit.page_errors.append(str(error))
+
+    context.on("request", on_request)
+    context.on("requestfailed", on_request_failed)
+    context.on("response", on_response)
+    try:
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", on_page_error)
+        page.goto(base_url + page_path, wait_until="load")
+        if page_path == "index.html":  # a meta-refresh redirect to the landing page
+            page.wait_for_url("**/book/index.html")
+            page.wait_for_load_state("load")
+        site_support.wait_until_settled(page)
+        visit.final_url = page.url
+        visit.http_errors = [f"{r.status} {r.url}" for r in responses if r.status >= 400]
+        visit.transfer_bytes = sum(page_weight.transfer_size(r) for r in responses)
+        visit.math = page.evaluate(
+            r"""() => {
+                const sources = [...document.querySelectorAll('span.math, div.math')];
+                return {
+                    sources: sources.length,
+                    unrendered: sources.filter(el => !el.querySelector('mjx-container'))
+                                       .map(el => el.textContent.trim().slice(0, 80)),
+                    containers: document.querySelectorAll('mjx-container').length,
+                    // TeX errors, and undefined macros (MathJax's noundefined package shows them in red)
+                    errors: [...document.querySelectorAll('mjx-merror')]
+                                .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 120))
+                                .concat([...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
+                                .filter(el => el.textContent.startsWith('\\'))
+                                .map(el => 'undefined macro ' + el.textContent)),
+                };
+            }"""
+        )
+        # axe-core 4.12 re-fetches the page's stylesheets and resolves theme.css's nested
+        # `@import "../basic.css"` against the wrong base (asking for /basic.css, a 404): the page
+        # itself loads _static/basic.css correctly, so the record stops before axe runs.
+        recording = False
+        results = Axe().run(page)
+        visit.axe = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    finally:
+        context.close()
+    return visit
+
+
+@pytest.fixture(scope="session")
+def visits(browser, base_url):
+    """``visits(page)``: the recorded visit of a page, made the first time a test asks for it."""
+    cache: dict[str, Visit] = {}
+
+    def get(page_path: str) -> Visit:
+        if page_path not in cache:
+            cache[page_path] = record_visit(browser, base_url, page_path)
+        return cache[page_path]
+
+    return get
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"  - {item}" for item in items)
+
+
+# --------------------------------------------------------------------------------------------------
+# Every page: loads cleanly, stays on this machine, passes axe, stays light
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page_path", ALL_PAGES)
+def test_page_loads_without_errors(visits, page_path):
+    visit = visits(page_path)
+    problems = visit.problems()
+    assert not problems, f"{page_path} logged errors or had failed requests:\n{_bullets(problems)}"
+
+
+@pytest.mark.parametrize("page_path", ALL_PAGES)
+def test_page_requests_only_localhost(visits, page_path):
+    visit = visits(page_path)
+    assert visit.requests, f"no request recorded for {page_path}: the recording is broken"
+    foreign = sorted({url for url in visit.requests if not site_support.is_local_url(url)})
+    assert not foreign, (
+        f"{page_path} asked hosts other than localhost (the book must work offline and track nobody; "
+        f"serve these from _static instead):\n{_bullets(foreign)}"
+    )
+
+
+@pytest.mark.parametrize("page_path", ALL_PAGES)
+def test_page_has_no_serious_accessibility_violations(visits, page_path):
+    visit = visits(page_path)
+    lines = []
+    for violation in visit.axe:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} - {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            checks = node.get("any", []) + node.get("all", []) + node.get("none", [])
+            message = checks[0]["message"] if checks else ""
+            lines.append(f"      at {', '.join(map(str, node['target']))}: {message}")
+    assert not visit.axe, f"axe-core found critical/serious violations on {page_path}:\n" + "\n".join(lines)
+
+
+@pytest.mark.parametrize("page_path", TOC_PAGES)
+def test_page_weight_under_limit(visits, page_path):
+    weight = visits(page_path).transfer_bytes
+    assert weight > 0, f"no bytes measured for {page_path}: the measurement is broken"
+    assert weight < page_weight.LIMIT_BYTES, (
+        f"{page_path} transfers {weight / 1e6:.2f} MB on a first visit (limit "
+        f"{page_weight.LIMIT_BYTES / 1e6:.0f} MB); run tests/bench/page_weight.py and lighten its figures "
+        "(size, dpi, format)"
+    )
+
+
+def test_page_weights_function(browser, base_url, site_dir, visits):
+    """tests/bench/page_weight.py (``make bench``) measures what the weight test measures."""
+    page_path = TOC_PAGES[0]
+    [(page, weight)] = page_weight.page_weights(site_dir, browser=browser, base_url=base_url, pages=[page_path])
+    expected = visits(page_path).transfer_bytes
+    assert page == page_path
+    assert abs(weight - expected) <= 0.05 * expected, (page_path, weight, expected)
+
+
+# --------------------------------------------------------------------------------------------------
+# Features: math, search, exercise solutions, notebook downloads
+# --------------------------------------------------------------------------------------------------
+
+
+def test_math_renders_from_local_mathjax(visits):
+    notation = visits("book/notation.html")
+    assert notation.math.get("containers", 0) > 0, (
+        "MathJax rendered no mjx-container on book/notation.html, which has inline math "
+        f"(math elements on the page: {notation.math.get('sources')})"
+    )
+    assert any(urlsplit(u).path.startswith("/_static/mathjax/") for u in notation.requests), (
+        "book/notation.html did not load MathJax from _static/mathjax"
+    )
+    problems = []
+    for page_path in TOC_PAGES:
+        math = visits(page_path).math
+        if math["unrendered"]:
+            problems.append(f"{page_path}: math not rendered: {math['unrendered'][:5]}")
+        if math["errors"]:
+            problems.append(f"{page_path}: MathJax errors: {math['errors'][:5]}")
+    assert not problems, "math did not render:\n" + _bullets(problems)
+
+
+@pytest.mark.parametrize(("query", "target"), [("funnel", "funnel.html"), ("shrinkage", "shrinkage.html")])
+def test_search_finds_chapter(browser, base_url, query, target):
+    context = browser.new_context(viewport=DESKTOP)
+    errors = []
+    site_support.block_other_hosts(context, errors)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base_url}search.html?q={query}")
+        page.wait_for_function(
+            "() => document.querySelector('#search-results h2')?.textContent.startsWith('Search Results')",
+            timeout=15_000,
+        )
+        hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+        summary = page.inner_text("#search-results .search-summary")
+    finally:
+        context.close()
+    assert any(target in urlsplit(href).path for href in hrefs), (
+        f"searching for {query!r} found no link to {target}; search said: {summary!r}; links: {hrefs}"
+    )
+    assert not errors, f"errors while searching for {query!r}:\n{_bullets(errors)}"
+
+
+def _soup(site_dir: Path, page_path: str) -> BeautifulSoup:
+    return BeautifulSoup((site_dir / page_path).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_exercise_solution_opens_on_click(browser, base_url, site_dir):
+    found = None
+    for page_path in TOC_PAGES:
+        solution = _soup(site_dir, page_path).select_one("div.solution.dropdown[id]")
+        if solution is not None:
+            found = (page_path, solution["id"])
+            break
+    assert found, (
+        "no page in _toc.yml has an exercise solution that opens on click (sphinx-exercise "
+        "`{solution}` with `:class: dropdown`)"
+    )
+    page_path, solution_id = found
+    context = browser.new_context(viewport=DESKTOP)
+    site_support.block_other_hosts(context)
+    try:
+        page = context.new_page()
+        page.goto(base_url + page_path)
+        site_support.wait_until_settled(page)
+        solution = page.locator(f'[id="{solution_id}"]')
+        body = solution.locator(":scope > :not(.admonition-title)").first
+        title = solution.locator(":scope > .admonition-title")
+        button = solution.locator("button.toggle-button")
+        assert body.count() == 1, f"the solution {solution_id} on {page_path} has no body"
+        assert body.is_hidden(), f"the solution {solution_id} on {page_path} is visible before a click"
+        assert button.get_attribute("aria-expanded") == "false"
+        title.click()
+        body.wait_for(state="visible", timeout=5_000)
+        assert button.get_attribute("aria-expanded") == "true", "the toggle button does not say it is open"
+    finally:
+        context.close()
+
+
+def test_notebook_downloads(browser, base_url, site_dir):
+    """Each teaching chapter (a page with a chapter header) links its notebooks (``.ipynb``) from a part
+    of the page with id or class ``notebook-downloads``; every such link returns a valid notebook."""
+    chapters = [p for p in TOC_PAGES if _soup(site_dir, p).select_one(".chapter-header")]
+    assert chapters, "no page in _toc.yml has a chapter header"
+    missing, bad = [], []
+    context = browser.new_context()
+    try:
+        for page_path in chapters:
+            soup = _soup(site_dir, page_path)
+            links = [
+                a["href"]
+                for a in soup.select("#notebook-downloads a[href], .notebook-downloads a[href]")
+                if urlsplit(a["href"]).path.endswith(".ipynb")
+            ]
+            if not links:
+                missing.append(page_path)
+                continue
+            for href in links:
+                url = urljoin(base_url + page_path, href)
+                response = context.request.get(url)
+                if response.status != 200:
+                    bad.append(f"{page_path}: {href} -> HTTP {response.status}")
+                    continue
+                try:
+                    notebook = nbformat.reads(response.text(), as_version=4)
+                    nbformat.validate(notebook)
+                except Exception as error:  # noqa: BLE001 - not JSON, not a notebook, or invalid
+                    bad.append(f"{page_path}: {href} is not a valid notebook: {str(error)[:200]}")
+                    continue
+                if not any(cell.cell_type == "code" for cell in notebook.cells):
+                    bad.append(f"{page_path}: {href} has no code cell")
+    finally:
+        context.close()
+    assert not missing, (
+        'chapters with no notebook download (a[href$=".ipynb"] inside #notebook-downloads or '
+        f".notebook-downloads):\n{_bullets(missing)}"
+    )
+    assert not bad, "broken notebook downloads:\n" + _bullets(bad)
+
+
+# --------------------------------------------------------------------------------------------------
+# Screenshots for review
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("name", list(SCREENSHOT_PAGES))
+def test_screenshot(browser, base_url, site_dir, name, viewport):
+    """Screenshots of the key pages under _build/screenshots/ for a person to review: NAME-WIDTH.png (the
+    first screen) and NAME-WIDTH-full.png (the whole page). The page must not scroll sideways."""
+    out_dir = site_dir.parent / "screenshots"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{name}-{viewport['width']}.png"
+    out_full = out_dir / f"{name}-{viewport['width']}-full.png"
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    site_support.block_other_hosts(context)
+    try:
+        page = context.new_page()
+        page.goto(base_url + SCREENSHOT_PAGES[name])
+        if SCREENSHOT_PAGES[name] == "index.html":
+            page.wait_for_url("**/book/index.html")
+        site_support.wait_until_settled(page)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        page.screenshot(path=str(out))
+        page.screenshot(path=str(out_full), full_page=True)
+    finally:
+        context.close()
+    for path in (out, out_full):
+        assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+    assert overflow <= 0, f"{SCREENSHOT_PAGES[name]} scrolls sideways by {overflow}px at {viewport['width']}px"
