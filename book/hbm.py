@@ -6,6 +6,7 @@ and plots that more than one chapter uses. Models stay inline in the chapters: t
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -17,16 +18,17 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: The seed every chapter uses unless the environment variable ``BOOK_SEED`` names another.
 DEFAULT_SEED = 20261121
 
-#: Okabe & Ito's colour-blind-safe palette (black first, then the eight hues).
+#: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, 2008), ordered so that the first four
+#: colours, the ones used most, have at least 3:1 contrast against a white background.
 OKABE_ITO = [
     "#0072B2",  # blue
-    "#E69F00",  # orange
+    "#D55E00",  # vermillion
     "#009E73",  # bluish green
     "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
     "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
     "#000000",  # black
+    "#F0E442",  # yellow (low contrast on white: last)
 ]
 
 
@@ -95,35 +97,64 @@ def set_style() -> None:
 SCORE_CLASSES = (1, 2, 3, 4, 5)
 
 
-def _csv_line(row_index: int) -> int:
-    """The line of the CSV file holding data row ``row_index`` (0-based; the header is line 1)."""
-    return row_index + 2
+def _read_csv_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+    """The data rows of a small CSV file as stripped strings, each with where it came from.
+
+    Returns ``(where, record)`` pairs, ``where`` like ``"scores.csv, row 3 (line 5)"``: rows count the
+    data rows, lines count the file's lines (the header is line 1; blank lines are skipped but still
+    counted, so the line number is the one an editor shows). Raises :class:`DataError` for a missing,
+    empty or unreadable file, a missing column, a row with more or fewer fields than the header, or a
+    file with no data rows.
+    """
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    rows = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                expected = ",".join(columns)
+                raise DataError(f"{path.name}: the file is empty (expected a header line {expected})")
+            header = [name.strip() for name in header]
+            twice = sorted({c for c in columns if header.count(c) > 1})
+            if twice:
+                raise DataError(f"{path.name}: column {twice[0]!r} appears more than once in the header")
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise DataError(
+                    f"{path.name}: missing column {', '.join(repr(c) for c in missing)} "
+                    f"(found {', '.join(repr(c) for c in header if c) or 'no columns'})"
+                )
+            for fields in reader:
+                if not any(field.strip() for field in fields):
+                    continue  # a blank line
+                where = f"{path.name}, row {len(rows) + 1} (line {reader.line_num})"
+                if len(fields) != len(header):
+                    raise DataError(
+                        f"{where}: {len(fields)} field{'s' * (len(fields) != 1)}, "
+                        f"but the header has {len(header)}"
+                    )
+                rows.append((where, {name: field.strip() for name, field in zip(header, fields)}))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path.name}: not a readable UTF-8 CSV file ({err})") from None
+    if not rows:
+        raise DataError(f"{path.name}: no rows of data")
+    return rows
 
 
 def load_scores(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Read and validate the test scores: one row per student, columns ``class`` and ``score``.
 
     Returns a DataFrame with ``class`` as int and ``score`` as float. Raises :class:`DataError` naming
-    the problem, and the row where there is one, for: a missing column, a missing or non-numeric
-    value, a score outside [0, 1], an unknown class label, or a class with no students.
+    the problem, and the row where there is one, for: a missing or empty file, a missing column, a row
+    with the wrong number of fields, a missing or non-numeric value, a score outside [0, 1], an unknown
+    class label, or a class with no students.
     """
     path = Path(path) if path is not None else DATA_DIR / "scores.csv"
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in ("class", "score") if c not in raw.columns]
-    if missing:
-        raise DataError(
-            f"{path.name}: missing column {', '.join(repr(c) for c in missing)} "
-            f"(found {', '.join(repr(c) for c in raw.columns) or 'no columns'})"
-        )
-    if raw.empty:
-        raise DataError(f"{path.name}: no rows of data")
-
     classes, scores = [], []
-    for i, (label, value) in enumerate(zip(raw["class"].str.strip(), raw["score"].str.strip())):
-        where = f"{path.name}, row {i + 1} (line {_csv_line(i)})"
+    for where, record in _read_csv_rows(path, ("class", "score")):
+        label, value = record["class"], record["score"]
         if label == "":
             raise DataError(f"{where}: class is missing")
         if value == "":
@@ -168,27 +199,14 @@ def load_eight_schools(path: str | os.PathLike | None = None) -> pd.DataFrame:
     (positive). Raises :class:`DataError` naming the problem and the row.
     """
     path = Path(path) if path is not None else DATA_DIR / "eight_schools.csv"
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in ("school", "effect", "se") if c not in raw.columns]
-    if missing:
-        raise DataError(
-            f"{path.name}: missing column {', '.join(repr(c) for c in missing)} "
-            f"(found {', '.join(repr(c) for c in raw.columns) or 'no columns'})"
-        )
-    if raw.empty:
-        raise DataError(f"{path.name}: no rows of data")
     rows = []
-    for i, rec in enumerate(raw.to_dict("records")):
-        where = f"{path.name}, row {i + 1} (line {_csv_line(i)})"
-        school = rec["school"].strip()
+    for where, rec in _read_csv_rows(path, ("school", "effect", "se")):
+        school = rec["school"]
         if not school:
             raise DataError(f"{where}: school is missing")
         values = {}
         for col in ("effect", "se"):
-            text = rec[col].strip()
+            text = rec[col]
             if text == "":
                 raise DataError(f"{where}: {col} is missing")
             try:
@@ -205,3 +223,264 @@ def load_eight_schools(path: str | os.PathLike | None = None) -> pd.DataFrame:
     if len(dup):
         raise DataError(f"{path.name}: school {dup.iloc[0]!r} appears more than once")
     return df
+
+
+# --------------------------------------------------------------------------------------------------
+# Part I: the true values behind the simulated scores, and the shrinkage plot
+# --------------------------------------------------------------------------------------------------
+
+
+def scores_truth(path: str | os.PathLike | None = None) -> dict:
+    """The true values of the simulation that made ``data/scores.csv`` (see ``data/make_scores.py``).
+
+    Reads ``data/scores_truth.json``, written by that script. Returns a dict with the floats
+    ``grand_mean``, ``between_class_sd`` and ``within_class_sd``, the ints ``seed`` and ``n_questions``,
+    and ``class_sizes`` and ``class_means``: dicts keyed by the int class labels 1-5. Raises
+    :class:`DataError` if the file is missing or lacks a value.
+    """
+    import json
+
+    path = Path(path) if path is not None else DATA_DIR / "scores_truth.json"
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (run python data/make_scores.py)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(f"{path.name}: not valid JSON ({err})") from None
+    needed = ("seed", "n_questions", "grand_mean", "between_class_sd", "within_class_sd",
+              "class_sizes", "class_means")
+    missing = [key for key in needed if key not in raw]
+    if missing:
+        raise DataError(f"{path.name}: missing {', '.join(repr(k) for k in missing)}")
+    truth = {key: float(raw[key]) for key in ("grand_mean", "between_class_sd", "within_class_sd")}
+    truth["seed"] = int(raw["seed"])
+    truth["n_questions"] = int(raw["n_questions"])
+    for key, kind in (("class_sizes", int), ("class_means", float)):
+        values = {int(label): kind(v) for label, v in raw[key].items()}
+        if sorted(values) != list(SCORE_CLASSES):
+            raise DataError(f"{path.name}: {key} must have one value per class {SCORE_CLASSES}")
+        truth[key] = values
+    return truth
+
+
+def plot_shrinkage(no_pooling, partial_pooling, grand_mean: float, class_sizes, ax=None,
+                   partial_label: str = "partial pooling"):
+    """Arrows from each class's own average to its partial-pooling estimate, one row per class.
+
+    ``no_pooling``, ``partial_pooling`` and ``class_sizes`` are pandas Series indexed by class label
+    (or dicts); ``grand_mean`` is drawn as a dashed vertical line. Rows are labelled with the class
+    and its size, so the reader can see that small classes travel furthest. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    no_pooling, partial_pooling = pd.Series(no_pooling), pd.Series(partial_pooling)
+    class_sizes = pd.Series(class_sizes)
+    labels = list(no_pooling.index)
+    if sorted(labels) != sorted(partial_pooling.index) or sorted(labels) != sorted(class_sizes.index):
+        raise ValueError("no_pooling, partial_pooling and class_sizes must have the same class labels")
+    if ax is None:
+        _, ax = plt.subplots()
+    rows = np.arange(len(labels))[::-1]  # the first class on top
+    grand = ax.axvline(grand_mean, color="black", linestyle="--", linewidth=1, label="grand mean")
+    for row, label in zip(rows, labels):
+        start, end = float(no_pooling[label]), float(partial_pooling[label])
+        ax.annotate("", xy=(end, row), xytext=(start, row),
+                    arrowprops={"arrowstyle": "->", "color": "0.5", "shrinkA": 4, "shrinkB": 4})
+    # Open circles on top of filled ones, so both stay visible where a class hardly moves.
+    partial = ax.scatter(partial_pooling[labels], rows, s=40, color=OKABE_ITO[0], zorder=3,
+                         label=partial_label)
+    own = ax.scatter(no_pooling[labels], rows, s=40, facecolors="none", edgecolors=OKABE_ITO[1],
+                     linewidths=1.5, zorder=4, label="no pooling (class average)")
+    ax.set_yticks(rows, [f"class {label} (n = {int(class_sizes[label])})" for label in labels])
+    ax.set_ylim(rows.min() - 0.6, rows.max() + 0.6)
+    ax.set_xlabel("mean score (fraction of questions correct)")
+    # The legend in the order of the story: grand mean, no pooling, partial pooling.
+    ax.legend(handles=[grand, own, partial], loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------------
+# Eight schools: the exact posterior of (mu, tau), by one-dimensional numerical integration
+# --------------------------------------------------------------------------------------------------
+
+import dataclasses  # noqa: E402  (kept beside the only code that uses it)
+
+
+@dataclasses.dataclass(frozen=True)
+class EightSchoolsExact:
+    """The eight-schools posterior computed without a sampler; see :func:`eight_schools_exact_posterior`.
+
+    Arrays on the tau grid: ``tau``, ``tau_density`` (p(tau | y)), ``tau_cdf_grid`` (P(tau <= t | y)),
+    ``mu_given_tau_mean`` and ``mu_given_tau_sd`` (mu | tau, y is normal). Posterior summaries:
+    ``mu_mean``, ``mu_sd``, ``tau_mean``, ``tau_sd``, ``theta_mean``, ``theta_sd`` (one per school).
+    ``tail_mass`` estimates the posterior mass of tau beyond the end of the grid (it should be tiny).
+    """
+
+    tau: np.ndarray
+    tau_density: np.ndarray
+    tau_cdf_grid: np.ndarray
+    mu_given_tau_mean: np.ndarray
+    mu_given_tau_sd: np.ndarray
+    mu_mean: float
+    mu_sd: float
+    tau_mean: float
+    tau_sd: float
+    theta_mean: np.ndarray
+    theta_sd: np.ndarray
+    tail_mass: float
+    grid_knee: float
+
+    def _u(self, t):
+        return np.arcsinh(np.asarray(t, dtype=float) / self.grid_knee)
+
+    def tau_cdf(self, t):
+        """P(tau <= t | y) for a number or an array of numbers t (0 below zero, 1 beyond the grid)."""
+        t = np.asarray(t, dtype=float)
+        out = np.interp(self._u(np.clip(t, 0.0, None)), self._u(self.tau), self.tau_cdf_grid)
+        return float(out) if out.ndim == 0 else out
+
+    def tau_quantile(self, q):
+        """The q-quantile(s) of tau | y, for q in [0, 1]."""
+        q = np.asarray(q, dtype=float)
+        if np.any((q < 0) | (q > 1)) or not np.all(np.isfinite(q)):
+            raise ValueError("quantile levels must lie in [0, 1]")
+        u = np.interp(q, self.tau_cdf_grid, self._u(self.tau))
+        out = self.grid_knee * np.sinh(u)
+        return float(out) if out.ndim == 0 else out
+
+    def log_tau_density(self, log_tau):
+        """The posterior density of log(tau) at the given values: p(log tau | y) = tau p(tau | y)."""
+        log_tau = np.asarray(log_tau, dtype=float)
+        tau = np.exp(log_tau)
+        dens = np.interp(self._u(tau), self._u(self.tau), self.tau_density, right=0.0)
+        out = tau * dens
+        return float(out) if out.ndim == 0 else out
+
+
+def _as_vector(values, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, got {values!r}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional sequence, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty: need at least one school")
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        raise ValueError(f"{name}[{bad[0]}] is {array[bad[0]]}: every value must be a finite number")
+    return array
+
+
+def _positive_scalar(value, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
+    if not (np.isfinite(number) and number > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return number
+
+
+def eight_schools_exact_posterior(
+    effect,
+    se,
+    mu_prior_sd: float = 5.0,
+    tau_prior_scale: float = 5.0,
+    *,
+    n_grid: int = 4001,
+    tau_max: float | None = None,
+    grid_knee: float | None = None,
+) -> EightSchoolsExact:
+    """The posterior of the eight-schools model, computed by integration instead of sampling.
+
+    Model: y_j ~ Normal(theta_j, se_j) with se_j known, theta_j ~ Normal(mu, tau),
+    mu ~ Normal(0, mu_prior_sd), tau ~ HalfCauchy(tau_prior_scale) (the seed notebook's priors).
+    Integrating theta out gives y_j | mu, tau ~ Normal(mu, sqrt(se_j^2 + tau^2)); then mu | tau, y is
+    normal (conjugate), so mu integrates out in closed form too and only p(tau | y) needs a grid.
+    The grid is tau = knee * sinh(u) with u evenly spaced: even steps of about ``knee * du`` near 0
+    and even steps in log(tau) further out, up to ``tau_max`` (default 10,000 times the largest scale
+    in the problem), so the heavy HalfCauchy tail is covered; integrals use Simpson's rule in u.
+
+    Returns an :class:`EightSchoolsExact`. Raises ValueError for effect/se of different lengths,
+    empty or non-numeric input, non-finite values, se <= 0, non-positive prior scales, a grid of fewer
+    than 101 points, or a tau_max that is not positive and finite.
+    """
+    from scipy.integrate import cumulative_simpson, simpson
+
+    y = _as_vector(effect, "effect")
+    s = _as_vector(se, "se")
+    if y.size != s.size:
+        raise ValueError(f"effect has {y.size} values but se has {s.size}: need one se per effect")
+    nonpositive = np.flatnonzero(s <= 0)
+    if nonpositive.size:
+        i = nonpositive[0]
+        raise ValueError(f"se[{i}] is {s[i]:g}: standard errors must be positive")
+    mu_prior_sd = _positive_scalar(mu_prior_sd, "mu_prior_sd")
+    tau_prior_scale = _positive_scalar(tau_prior_scale, "tau_prior_scale")
+    if isinstance(n_grid, bool) or not isinstance(n_grid, (int, np.integer)) or n_grid < 101:
+        raise ValueError(f"n_grid must be a whole number of at least 101, got {n_grid!r}")
+    n_grid = int(n_grid) | 1  # Simpson's rule wants an odd number of points
+    scale = max(tau_prior_scale, float(np.max(np.abs(y))), float(np.max(s)), mu_prior_sd)
+    tau_max = 1e4 * scale if tau_max is None else _positive_scalar(tau_max, "tau_max")
+    knee = 0.01 * min(float(np.min(s)), tau_prior_scale) if grid_knee is None else _positive_scalar(
+        grid_knee, "grid_knee"
+    )
+
+    u = np.linspace(0.0, np.arcsinh(tau_max / knee), n_grid)
+    tau = knee * np.sinh(u)
+    jacobian = knee * np.cosh(u)  # d tau / d u
+
+    # y_j | mu, tau ~ Normal(mu, sqrt(se_j^2 + tau^2)); then mu | tau, y ~ Normal(m, 1/sqrt(P)).
+    var = s[None, :] ** 2 + tau[:, None] ** 2
+    precision = 1.0 / mu_prior_sd**2 + np.sum(1.0 / var, axis=1)
+    mu_cond_mean = np.sum(y[None, :] / var, axis=1) / precision
+    # log p(y | tau) with mu integrated out (Gaussian integral), dropping constants in tau.
+    log_lik = (
+        -0.5 * np.sum(np.log(var), axis=1)
+        - 0.5 * np.log(mu_prior_sd**2 * precision)
+        - 0.5 * (np.sum(y[None, :] ** 2 / var, axis=1) - precision * mu_cond_mean**2)
+    )
+    log_prior = -np.log1p((tau / tau_prior_scale) ** 2)  # HalfCauchy, up to a constant
+    log_post = log_prior + log_lik
+    unnorm = np.exp(log_post - log_post.max())
+    norm = simpson(unnorm * jacobian, x=u)
+    density = unnorm / norm
+
+    def expect(values):
+        return simpson(values * (density * jacobian)[(...,) + (None,) * (np.ndim(values) - 1)], x=u, axis=0)
+
+    cdf = cumulative_simpson(density * jacobian, x=u, initial=0.0)
+    cdf = np.clip(np.maximum.accumulate(cdf), 0.0, 1.0)
+
+    mu_mean = float(expect(mu_cond_mean))
+    mu_var = float(expect(1.0 / precision + mu_cond_mean**2)) - mu_mean**2
+    tau_mean = float(expect(tau))
+    tau_var = float(expect(tau**2)) - tau_mean**2
+
+    # theta_j | mu, tau, y ~ Normal((1 - B_j) y_j + B_j mu, sqrt((1 - B_j) se_j^2)),
+    # B_j = se_j^2 / (se_j^2 + tau^2); averaging over mu | tau, y adds B_j^2 / P to the variance.
+    shrink = s[None, :] ** 2 / var
+    theta_cond_mean = (1.0 - shrink) * y[None, :] + shrink * mu_cond_mean[:, None]
+    theta_cond_var = (1.0 - shrink) * s[None, :] ** 2 + shrink**2 / precision[:, None]
+    theta_mean = expect(theta_cond_mean)
+    theta_var = expect(theta_cond_var + theta_cond_mean**2) - theta_mean**2
+
+    # Beyond the grid the posterior falls like tau^-(J + 2) (prior tau^-2, likelihood tau^-J).
+    tail_mass = float(density[-1] * tau[-1] / (y.size + 1))
+
+    return EightSchoolsExact(
+        tau=tau,
+        tau_density=density,
+        tau_cdf_grid=cdf,
+        mu_given_tau_mean=mu_cond_mean,
+        mu_given_tau_sd=1.0 / np.sqrt(precision),
+        mu_mean=mu_mean,
+        mu_sd=float(np.sqrt(mu_var)),
+        tau_mean=tau_mean,
+        tau_sd=float(np.sqrt(tau_var)),
+        theta_mean=np.asarray(theta_mean),
+        theta_sd=np.sqrt(np.asarray(theta_var)),
+        tail_mass=tail_mass,
+        grid_knee=knee,
+    )

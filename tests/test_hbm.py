@@ -101,3 +101,17 @@ def test_eight_schools_bad_input(tmp_path, text, message):
 def test_eight_schools_missing_file(tmp_path):
     with pytest.raises(hbm.DataError, match="no such file"):
         hbm.load_eight_schools(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("school,effect,se\nA,28,15,99\n", r"row 1 \(line 2\): 4 fields, but the header has 3"),
+        ("school,effect,se\nA,28,15\n\nB,x,10\n", r"row 2 \(line 4\): effect 'x' is not a number"),
+        ("school,effect,se,se\nA,28,15,15\n", "column 'se' appears more than once"),
+    ],
+)
+def test_eight_schools_malformed_csv(tmp_path, text, message):
+    with pytest.raises(hbm.DataError, match=message):
+        hbm.load_eight_schools(_write(tmp_path, text))

@@ -74,6 +74,8 @@ def test_plot_shrinkage_draws_one_row_and_one_arrow_per_class():
     top = max(arrows, key=lambda a: a.xy[1])
     assert top.xy == (0.62, 2) and top.xyann == (0.6, 2)
     assert ax.get_lines()[0].get_xdata()[0] == 0.66
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["grand mean", "no pooling (class average)", "partial pooling"]
     plt.close(ax.figure)
 
 
