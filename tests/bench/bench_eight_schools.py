@@ -1,0 +1,106 @@
+"""The eight-schools speed ratio: the seed notebook's four models, as written, against Part II.
+
+In one run, on the same machine:
+  (a) ``seed_baseline.py`` (the seed's four models, PyMC 5 API fixes only, PyMC's default sampler) in a
+      fresh Python process, timed from start to exit;
+  (b) each Part II chapter executed in a fresh Jupyter kernel (jupytext + nbclient, book/ as working
+      directory, BOOK_SEED unset, as in the build), timed from kernel start to the end of the last cell.
+Chapters that are still stubs are skipped and listed. Prints a table: seconds per chapter, their total,
+the baseline, and the ratio baseline / total (target: at least 3).
+
+``--cold`` runs both sides with empty, private PyTensor and Numba compile caches (a first build);
+by default the caches already on the machine are used (a rebuild after a code change).
+
+Run from anywhere:  .venv/bin/python tests/bench/bench_eight_schools.py [--cold] [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+BOOK = ROOT / "book"
+PART_II = ["eight_schools", "centered", "funnel", "simulated_schools", "non_centered", "exact_answer",
+           "when_centering_wins"]
+TARGET_RATIO = 3.0
+
+
+def is_stub(path: Path) -> bool:
+    text = path.read_text()
+    return "# STUB" in text or 'print("stub")' in text
+
+
+def time_baseline(env: dict) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(HERE / "seed_baseline.py")], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:])
+        raise SystemExit("bench_eight_schools: the seed baseline failed")
+    return seconds
+
+
+def time_chapter(name: str, env: dict) -> tuple[float, str | None]:
+    path = BOOK / f"{name}.md"
+    notebook = jupytext.read(path)
+    start = time.perf_counter()
+    try:
+        NotebookClient(notebook, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(BOOK)}}).execute(env=env)
+        error = None
+    except Exception as err:  # noqa: BLE001 - report the failure in the table, keep timing the rest
+        error = str(err).strip().splitlines()[-1][:200]
+    return time.perf_counter() - start, error
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", action="store_true", help="empty private PyTensor/Numba caches")
+    parser.add_argument("--skip-baseline", action="store_true", help="time the chapters only")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-eight-schools-") as tmp:
+        env = dict(os.environ)
+        env.pop("BOOK_SEED", None)
+        if args.cold:
+            env["PYTENSOR_FLAGS"] = f"base_compiledir={Path(tmp) / 'pytensor'}"
+            env["NUMBA_CACHE_DIR"] = str(Path(tmp) / "numba")
+
+        chapters = [c for c in PART_II if not is_stub(BOOK / f"{c}.md")]
+        stubs = [c for c in PART_II if c not in chapters]
+        timings = {}
+        for name in chapters:
+            timings[name] = time_chapter(name, env)
+            print(f"  {name}: {timings[name][0]:.1f} s" + (f"  FAILED: {timings[name][1]}" if timings[name][1] else ""),
+                  flush=True)
+        baseline = None if args.skip_baseline else time_baseline(env)
+
+    total = sum(seconds for seconds, _ in timings.values())
+    print(f"\ncaches: {'cold (empty, private)' if args.cold else 'as found on this machine'}; "
+          f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print("| Part II chapter | seconds | |\n|---|---:|---|")
+    for name, (seconds, error) in timings.items():
+        print(f"| {name} | {seconds:.1f} | {'FAILED: ' + error if error else ''} |")
+    for name in stubs:
+        print(f"| {name} | (stub, skipped) | |")
+    print(f"| **total** | {total:.1f} | |")
+    if baseline is not None:
+        ratio = baseline / total if total else float("nan")
+        print(f"| seed baseline (4 models, PyMC default sampler) | {baseline:.1f} | |")
+        print(f"| **ratio baseline / total** | {ratio:.2f} | "
+              f"{'ok' if ratio >= TARGET_RATIO else 'MISS'} (target >= {TARGET_RATIO:g}) |")
+
+
+if __name__ == "__main__":
+    main()
