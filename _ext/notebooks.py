@@ -282,10 +282,7 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
         for cell in nb["cells"]:
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             if cell["cell_type"] == "markdown":
-                was_in_solution = state.in_solution
-                text = lower_markdown(source, ctx, state)
-                if student and was_in_solution and state.in_solution:
-                    continue
+                text = lower_markdown(source, ctx, state)  # drops solution lines for students
                 if not text.strip():
                     continue
                 cell["source"] = text

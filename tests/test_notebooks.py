@@ -124,13 +124,15 @@ def test_student_version_drops_solutions_across_cells():
         [
             {"cell_type": "markdown", "metadata": {}, "source": ":::{exercise}\n:label: e1\nDo it.\n:::\n\n:::{solution-start} e1\n:class: dropdown\n:::\nSecret words."},
             {"cell_type": "code", "metadata": {}, "source": "secret = 1", "outputs": [], "execution_count": 1},
-            {"cell_type": "markdown", "metadata": {}, "source": ":::{solution-end}\n:::\nAfter the solution."},
+            {"cell_type": "markdown", "metadata": {}, "source": ":::{solution-end}\n:::\nAfter the solution.\n\n:::{exercise}\n:label: e2\nSecond task.\n:::\n\n:::{solution-start} e2\n:::\nMore secrets."},
+            {"cell_type": "code", "metadata": {}, "source": "secret = 2", "outputs": [], "execution_count": 1},
+            {"cell_type": "markdown", "metadata": {}, "source": ":::{solution-end}\n:::"},
         ]
     )
     complete, student = N.make_notebooks(executed, ctx())
     text = json.dumps(student)
-    assert "Do it." in text and "After the solution." in text
-    assert "Secret" not in text and "secret = 1" not in text
+    assert "Do it." in text and "After the solution." in text and "Second task." in text
+    assert "ecret" not in text and "More secrets" not in text  # neither prose nor code of a solution
     assert "Secret words." in json.dumps(complete) and "secret = 1" in json.dumps(complete)
     assert "**Solution to exercise 1**" in json.dumps(complete)
 
