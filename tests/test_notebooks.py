@@ -145,14 +145,32 @@ def notebook_dir(built_site):
     return built_site / N.NOTEBOOK_DIR
 
 
+def _lines_outside_yaml(block: str) -> list[str]:
+    """The lines of a chunk of MyST, without code cells' YAML headers (they become cell metadata)."""
+    kept, in_header, after_fence = [], False, False
+    for line in block.splitlines():
+        stripped = line.strip()
+        if after_fence and stripped == "---":
+            in_header, after_fence = True, False
+            continue
+        after_fence = stripped.startswith("```{code-cell}")
+        if in_header:
+            in_header = stripped != "---"
+            continue
+        kept.append(stripped)
+    return kept
+
+
 def _solution_snippets(chapter: str) -> list[str]:
-    """Distinctive lines inside the chapter's solutions (code and prose), to look for in student files."""
+    """Distinctive lines found only inside the chapter's solutions, to look for in student files."""
     text = (ROOT / "book" / f"{chapter}.md").read_text()
+    pattern = re.compile(r"\{solution-start\}.*?\n(.*?)[`:]{3,}\{solution-end\}", re.S)
+    outside = "\n".join(_lines_outside_yaml(pattern.sub("", text)))
     snippets = []
-    for block in re.findall(r"\{solution-start\}.*?\n(.*?)[`:]{3,}\{solution-end\}", text, re.S):
-        for line in block.splitlines():
-            line = line.strip()
-            if len(line) > 25 and not line.startswith((":", "```", "#", "-", "import ", "from ")) and "{" not in line:
+    for block in pattern.findall(text):
+        for line in _lines_outside_yaml(block):
+            if (len(line) > 25 and line not in outside and "{" not in line  # (substring test)
+                    and not line.startswith((":", "```", "#", "-", "import ", "from "))):
                 snippets.append(line)
     return snippets
 
