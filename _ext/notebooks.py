@@ -365,16 +365,20 @@ def add_download_links(app, doctree, docname):
     html = (
         '<div class="notebook-downloads admonition tip" role="note">'
         '<p class="admonition-title">Run this chapter yourself</p>'
-        f'<p>Download it as a Jupyter notebook: <a href="{prefix}{slug}.ipynb" download>complete</a> '
-        f'(with solutions) or <a href="{prefix}{slug}-student.ipynb" download>student '
-        'version</a> (exercises without solutions). It needs the helper module '
-        f'<a href="{prefix}hbm.py" download><code>hbm.py</code></a> beside it and the book\'s '
-        '<code>data/</code> folder one level up; the zips on the instructor page have that layout.</p></div>'
+        f'<p>Download it as a notebook: <a href="{prefix}{slug}.ipynb" download>complete</a> '
+        f'(with solutions) or <a href="{prefix}{slug}-student.ipynb" download>student version</a> '
+        f'(without). It needs <a href="{prefix}hbm.py" download><code>hbm.py</code></a> beside it and '
+        'the <code>data/</code> folder one level up, as in the zips on the instructor page.</p></div>'
     )
+    box = nodes.raw("", html, format="html")
+    header = next((n for n in doctree.findall(nodes.container) if "chapter-header" in n["classes"]), None)
+    if header is not None:  # right after the chapter's objectives, prerequisites and time
+        header.parent.insert(header.parent.index(header) + 1, box)
+        return
     sections = list(doctree.findall(nodes.section))
     target = sections[0] if sections else doctree
     title_index = next((i for i, n in enumerate(target.children) if isinstance(n, nodes.title)), -1)
-    target.insert(title_index + 1, nodes.raw("", html, format="html"))
+    target.insert(title_index + 1, box)
 
 
 def _context(app, docname: str, citations: dict) -> Context:

@@ -44,3 +44,12 @@ def built_site(book_build):
     if book_build.returncode != 0:
         pytest.fail("the strict build failed; see _build/build.log or test_build.py's output")
     return SITE
+
+
+@pytest.fixture(scope="session")
+def site_dir(request) -> Path:
+    """The site the site tests check: the strict build's, or SITE_TESTS_HTML while developing."""
+    override = os.environ.get("SITE_TESTS_HTML")  # for development: test an already built site
+    if override:
+        return Path(override)
+    return request.getfixturevalue("built_site")

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
+import lint_book
 
 ROOT = Path(__file__).resolve().parent.parent
 TOC = ROOT / "_toc.yml"
@@ -43,19 +43,7 @@ OTHER_HOSTS = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])(
 
 def toc_files(toc: Path = TOC) -> list[str]:
     """The documents of _toc.yml in reading order (root first), as written there (``book/funnel``)."""
-    data = yaml.safe_load(toc.read_text())
-    files = [data["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(data.get(key))
-    return [str(Path(f).with_suffix("")) if f.endswith((".md", ".ipynb")) else f for f in files]
+    return [str(Path(f).with_suffix("")) if f.endswith((".md", ".ipynb")) else f for f in lint_book.toc_files(toc)]
 
 
 def toc_pages(toc: Path = TOC) -> list[str]:

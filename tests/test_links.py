@@ -6,7 +6,6 @@ Pure Python over _build/html (no browser, no network). External links are ``make
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,13 +16,6 @@ from bs4 import BeautifulSoup
 # Vendored theme and extension files, not pages of the book.
 SKIP_DIRS = {"_static", "_sources", "_images", "_notebooks"}
 
-
-@pytest.fixture(scope="session")
-def site_dir(request) -> Path:
-    override = os.environ.get("SITE_TESTS_HTML")  # for development: test an already built site
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built_site")
 
 
 def html_pages(site_dir: Path) -> list[Path]:

@@ -8,7 +8,6 @@ Pure Python over _build/html (no browser).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -27,13 +26,6 @@ FILE_LIKE = re.compile(r"\.(png|jpe?g|svg|gif|webp|pdf)$|^\.{0,2}/|/_images/|^_i
 MPL_REPR = re.compile(r"<\s*Figure size .* Axes\s*>", re.I)
 MAIN_CONTENT = "article.bd-article"
 
-
-@pytest.fixture(scope="session")
-def site_dir(request) -> Path:
-    override = os.environ.get("SITE_TESTS_HTML")  # for development: test an already built site
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built_site")
 
 
 def alt_text_problem(alt: str | None, src: str) -> str | None:

@@ -15,7 +15,6 @@ already built site instead of running ``make book`` first.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,13 +42,6 @@ SERIOUS = ("critical", "serious")
 # Fixtures: the site, a server, one browser, one recorded visit per page
 # --------------------------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="session")
-def site_dir(request) -> Path:
-    override = os.environ.get("SITE_TESTS_HTML")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built_site")
 
 
 @pytest.fixture(scope="session")
