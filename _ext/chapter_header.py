@@ -155,17 +155,26 @@ def draw_chapter_map(chapters: list[dict], ax) -> None:
         members = [c for c in chapters if c["part"] == part]
         for row, chapter in enumerate(members):
             place[chapter["doc"]] = (col * 2.0, -row)
+    def half_width(doc):  # a box's half width in data units, from its title's length (9 pt text)
+        return 0.021 * len(next(c["title"] for c in chapters if c["doc"] == doc)) + 0.06
+
     for chapter in chapters:
         x, y = place[chapter["doc"]]
         ax.text(x, y, chapter["title"], ha="center", va="center", fontsize=9,
                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eaf2f8", "edgecolor": "#0072B2"})
         for prereq in chapter["prerequisites"]:
-            if prereq in place:
-                px, py = place[prereq]
-                adjacent = px == x and py - y == 1
-                ax.annotate("", xy=(x, y + (0 if px != x else 0.22)), xytext=(px, py - (0 if px != x else 0.22)),
-                            arrowprops={"arrowstyle": "-|>", "color": "#555555", "shrinkA": 4, "shrinkB": 4,
-                                        "connectionstyle": "arc3,rad=0" if adjacent else "arc3,rad=-0.4"})
+            if prereq not in place:
+                continue
+            px, py = place[prereq]
+            if px != x:  # across parts: right edge of the prerequisite to left edge of the chapter
+                start, end, rad = (px + half_width(prereq), py), (x - half_width(chapter["doc"]), y), 0.0
+            elif py - y == 1:  # the next chapter down
+                start, end, rad = (px, py - 0.22), (x, y + 0.22), 0.0
+            else:  # skipping chapters: round the right-hand side of the column
+                start, end, rad = (px + half_width(prereq), py), (x + half_width(chapter["doc"]), y), -0.5
+            ax.annotate("", xy=end, xytext=start,
+                        arrowprops={"arrowstyle": "-|>", "color": "#555555", "shrinkA": 2, "shrinkB": 2,
+                                    "connectionstyle": f"arc3,rad={rad}"})
     for col, part in enumerate(parts):
         ax.text(col * 2.0, 0.8, part, ha="center", va="bottom", fontsize=10, fontweight="bold")
     depth = max(-y for _, y in place.values())

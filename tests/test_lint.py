@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +140,18 @@ def test_lint_catches_unlinked_and_late_linked_terms(tmp_path):
 def test_lint_catches_symbol_missing_from_notation(tmp_path):
     page = write(tmp_path, "Math $\\theta_j \\sim \\mathrm{Normal}(\\mu, \\omega)$.\n")
     assert L.check_notation(page) == ["bad.md: symbol \\omega is not on the notation page"]
+
+
+def test_chapter_headers_are_complete_and_prerequisites_come_first():
+    """The instructor guide reads the headers back: each teaching chapter has one, with objectives,
+    and every prerequisite chapter is an earlier chapter of the book (the map's arrows point forward)."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from chapter_header import read_chapters
+
+    chapters = read_chapters(ROOT)
+    order = [c["doc"] for c in chapters]
+    assert order == [Path(c).name for c in L.part_chapters()]
+    for position, chapter in enumerate(chapters):
+        assert chapter["objectives"], chapter["doc"]
+        for prereq in chapter["prerequisites"]:
+            assert prereq in order[:position], f"{chapter['doc']}: prerequisite {prereq} is not an earlier chapter"
