@@ -10,12 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pytest
 from bs4 import BeautifulSoup
 
 # Vendored theme and extension files, not pages of the book.
 SKIP_DIRS = {"_static", "_sources", "_images", "_notebooks"}
-
 
 
 def html_pages(site_dir: Path) -> list[Path]:
