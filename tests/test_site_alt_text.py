@@ -27,7 +27,6 @@ MPL_REPR = re.compile(r"<\s*Figure size .* Axes\s*>", re.I)
 MAIN_CONTENT = "article.bd-article"
 
 
-
 def alt_text_problem(alt: str | None, src: str) -> str | None:
     """Why ``alt`` does not describe the image at ``src``, or None if it is fine."""
     if alt is None:

@@ -43,7 +43,6 @@ SERIOUS = ("critical", "serious")
 # --------------------------------------------------------------------------------------------------
 
 
-
 @pytest.fixture(scope="session")
 def base_url(site_dir):
     with site_support.serve(site_dir) as url:
