@@ -139,7 +139,6 @@ def read_chapters(root: Path) -> list[dict]:
                 "reading": int(options["reading"]),
                 "exercises": int(options["exercises"]),
                 "prerequisites": [d.split("/")[-1] for d in _DOC.findall(options.get("prerequisites", ""))],
-                "prerequisites_text": options.get("prerequisites", ""),
                 "objectives": objectives,
                 "exercise_list": exercises,
             })

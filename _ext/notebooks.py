@@ -303,21 +303,16 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
     return versions[0], versions[1]
 
 
-def glue_values(executed: dict, glue_file: Path | None = None) -> dict:
-    """Glued values as text/plain: myst-nb keeps them in ``<doc>.glue.json`` beside the executed
-    notebook (and removes them from the cell outputs); older layouts keep them in the outputs."""
+def glue_values(glue_file: Path) -> dict:
+    """Glued values as text/plain. myst-nb keeps them in ``<doc>.glue.json`` beside the executed
+    notebook (and removes them from the cell outputs); a chapter that glues nothing has no file."""
+    if not glue_file.exists():
+        return {}
     values = {}
-    if glue_file is not None and glue_file.exists():
-        for name, output in json.loads(glue_file.read_text(encoding="utf-8")).items():
-            text = output.get("data", {}).get("text/plain")
-            if text is not None:
-                values[name] = "".join(text) if isinstance(text, list) else text
-    for cell in executed["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and "text/plain" in output.get("data", {}):
-                text = output["data"]["text/plain"]
-                values[name] = "".join(text) if isinstance(text, list) else text
+    for name, output in json.loads(glue_file.read_text(encoding="utf-8")).items():
+        text = output.get("data", {}).get("text/plain")
+        if text is not None:
+            values[name] = "".join(text) if isinstance(text, list) else text
     return values
 
 
@@ -344,13 +339,14 @@ def bib_citations(bibfiles: list[Path]) -> dict:
 # ------------------------------------------------------------------------------------------------
 
 
+def _is_chapter(app, docname: str) -> bool:
+    """A teaching chapter: a MyST page with a chapter header."""
+    path = Path(app.env.doc2path(docname))
+    return path.suffix == ".md" and "{chapter-header}" in path.read_text(encoding="utf-8")
+
+
 def _chapters(app) -> list[str]:
-    found = []
-    for docname in sorted(app.env.found_docs):
-        path = Path(app.env.doc2path(docname))
-        if path.suffix == ".md" and "{chapter-header}" in path.read_text(encoding="utf-8"):
-            found.append(docname)
-    return found
+    return [docname for docname in sorted(app.env.found_docs) if _is_chapter(app, docname)]
 
 
 def _slug(docname: str) -> str:
@@ -358,7 +354,7 @@ def _slug(docname: str) -> str:
 
 
 def add_download_links(app, doctree, docname):
-    if app.builder.format != "html" or docname not in _chapters(app):
+    if app.builder.format != "html" or not _is_chapter(app, docname):
         return
     prefix = "../" * docname.count("/") + NOTEBOOK_DIR + "/"
     slug = _slug(docname)
@@ -423,7 +419,7 @@ def write_notebooks(app, exception):
             raise LoweringError(f"{docname}: no executed notebook at {executed_path}")
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
         ctx = _context(app, docname, citations)
-        ctx.glue = glue_values(executed, executed_path.with_suffix(".glue.json"))
+        ctx.glue = glue_values(executed_path.with_suffix(".glue.json"))
         complete, student = make_notebooks(executed, ctx)
         slug = _slug(docname)
         outdir.mkdir(parents=True, exist_ok=True)
