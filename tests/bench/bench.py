@@ -25,7 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 JB = Path(sys.executable).parent / "jupyter-book"
-STRICT = ["-W", "-n", "--keep-going"]
+sys.path.insert(0, str(HERE.parent))
+from conftest import STRICT_FLAGS as STRICT  # noqa: E402  (the Makefile's flags; test_build checks)
 
 
 def timed_build(out: Path, env: dict) -> float:

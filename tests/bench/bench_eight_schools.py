@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import jupytext
-from nbclient import NotebookClient
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run_seeds import execute_chapter  # noqa: E402  (one way to run a chapter, shared with make seeds)
+
 ROOT = HERE.parent.parent
 BOOK = ROOT / "book"
 PART_II = ["eight_schools", "centered", "funnel", "simulated_schools", "non_centered", "exact_answer",
@@ -52,16 +52,7 @@ def time_baseline(env: dict) -> float:
 
 
 def time_chapter(name: str, env: dict) -> tuple[float, str | None]:
-    path = BOOK / f"{name}.md"
-    notebook = jupytext.read(path)
-    start = time.perf_counter()
-    try:
-        NotebookClient(notebook, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(BOOK)}}).execute(env=env)
-        error = None
-    except Exception as err:  # noqa: BLE001 - report the failure in the table, keep timing the rest
-        error = str(err).strip().splitlines()[-1][:200]
-    return time.perf_counter() - start, error
+    return execute_chapter(BOOK / f"{name}.md", env)
 
 
 def main() -> None:

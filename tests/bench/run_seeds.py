@@ -23,10 +23,10 @@ sys.path.insert(0, str(HERE.parent))
 import lint_book  # noqa: E402
 
 
-def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
-    path = ROOT / f"{chapter}.md"
+def execute_chapter(path: Path, env: dict) -> tuple[float, str | None]:
+    """Run a chapter top to bottom in a fresh kernel with ``env``, the chapter's folder as working
+    directory (as in the build): (seconds from kernel start to the last cell, error line or None)."""
     nb = jupytext.read(path)
-    env = {**os.environ, "BOOK_SEED": str(seed)}  # the kernel's environment
     start = time.perf_counter()
     try:
         NotebookClient(nb, timeout=600, kernel_name="python3",
@@ -34,7 +34,13 @@ def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
         error = None
     except Exception as err:  # noqa: BLE001 - report, don't stop
         error = str(err).strip().splitlines()[-1][:300]
-    return chapter, seed, time.perf_counter() - start, error
+    return time.perf_counter() - start, error
+
+
+def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
+    env = {**os.environ, "BOOK_SEED": str(seed)}  # the kernel's environment
+    seconds, error = execute_chapter(ROOT / f"{chapter}.md", env)
+    return chapter, seed, seconds, error
 
 
 def main() -> None:
