@@ -14,6 +14,10 @@ Chapters that are still stubs are skipped and listed. Prints a table: seconds pe
 the baseline, the ratio baseline / total (the issue's target: at least 3), the floor, and the
 like-for-like ratio baseline / (d).
 
+``--one-kernel`` also runs the seven chapters one after another in a single kernel (``%reset -f``
+between chapters, so imports and JIT caches stay warm but no variable carries over) and prints that
+total: what a shared-kernel build would cost, an option weighed in issue 4.
+
 ``--cold`` runs both sides with empty, private PyTensor and Numba compile caches (a first build);
 by default the caches already on the machine are used (a rebuild after a code change).
 
@@ -62,9 +66,28 @@ def time_chapter(name: str, env: dict) -> tuple[float, str | None]:
     return execute_chapter(BOOK / f"{name}.md", env)
 
 
+def time_one_kernel(chapters: list[str], env: dict) -> float:
+    """All chapters' code cells in one notebook, ``%reset -f`` before each chapter, one fresh kernel."""
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    for name in chapters:
+        chapter = jupytext.read(BOOK / f"{name}.md")
+        nb.metadata = chapter.metadata
+        nb.cells.append(nbformat.v4.new_code_cell("%reset -f"))
+        nb.cells.extend(cell for cell in chapter.cells if cell.cell_type == "code")
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=1200, kernel_name="python3",
+                   resources={"metadata": {"path": str(BOOK)}}).execute(env=env)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true", help="empty private PyTensor/Numba caches")
+    parser.add_argument("--one-kernel", action="store_true", help="also time Part II in one kernel")
     parser.add_argument("--skip-baseline", action="store_true", help="time the chapters only")
     args = parser.parse_args()
 
@@ -82,6 +105,7 @@ def main() -> None:
             timings[name] = time_chapter(name, env)
             print(f"  {name}: {timings[name][0]:.1f} s" + (f"  FAILED: {timings[name][1]}" if timings[name][1] else ""),
                   flush=True)
+        one_kernel = time_one_kernel(chapters, env) if args.one_kernel else None
         floor, floor_error = execute_chapter(HERE / "floor_chapter.md", env)
         if floor_error:
             raise SystemExit(f"bench_eight_schools: floor_chapter.md failed: {floor_error}")
@@ -97,6 +121,8 @@ def main() -> None:
     for name in stubs:
         print(f"| {name} | (stub, skipped) | |")
     print(f"| **total** | {total:.1f} | |")
+    if one_kernel is not None:
+        print(f"| the same chapters in one kernel (%reset -f between them) | {one_kernel:.1f} | |")
     modelling = len(chapters) - 1  # every Part II chapter but the first fits a model
     print(f"| floor: one fresh kernel + imports + first compile + one small fit | {floor:.1f} | "
           f"x {modelling} modelling chapters = {modelling * floor:.1f} |")
