@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,17 +26,12 @@ ROOT = HERE.parent.parent
 JB = Path(sys.executable).parent / "jupyter-book"
 sys.path.insert(0, str(HERE.parent))
 from conftest import STRICT_FLAGS as STRICT  # noqa: E402  (the Makefile's flags; test_build checks)
+from timing import timed_run  # noqa: E402
 
 
 def timed_build(out: Path, env: dict) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run([str(JB), "build", str(ROOT), "--path-output", str(out), *STRICT], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        print(proc.stdout[-5000:])
-        raise SystemExit(f"bench: the build into {out} failed")
-    return seconds
+    return timed_run([str(JB), "build", str(ROOT), "--path-output", str(out), *STRICT],
+                     f"bench: the build into {out}", env)
 
 
 def chapter_seconds(build_dir: Path) -> dict[str, float]:

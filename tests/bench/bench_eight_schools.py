@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from run_seeds import execute_chapter  # noqa: E402  (one way to run a chapter, shared with make seeds)
+from timing import timed_run  # noqa: E402
 
 ROOT = HERE.parent.parent
 BOOK = ROOT / "book"
@@ -52,14 +52,7 @@ def is_stub(path: Path) -> bool:
 
 def time_script(name: str, env: dict) -> float:
     """Wall time of ``python tests/bench/<name>`` in a fresh process, from start to exit."""
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(HERE / name)], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        print(proc.stdout[-3000:])
-        raise SystemExit(f"bench_eight_schools: {name} failed")
-    return seconds
+    return timed_run([sys.executable, str(HERE / name)], f"bench_eight_schools: {name}", env, cwd=ROOT)
 
 
 def time_chapter(name: str, env: dict) -> tuple[float, str | None]:
