@@ -30,12 +30,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run_seeds import execute_chapter  # noqa: E402  (one way to run a chapter, shared with make seeds)
+from run_seeds import execute_chapter, execute_notebook  # noqa: E402  (one way to run a chapter, shared with make seeds)
 from timing import timed_run  # noqa: E402
 
 ROOT = HERE.parent.parent
@@ -63,7 +62,6 @@ def time_one_kernel(chapters: list[str], env: dict) -> float:
     """All chapters' code cells in one notebook, ``%reset -f`` before each chapter, one fresh kernel."""
     import jupytext
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
     for name in chapters:
@@ -71,10 +69,10 @@ def time_one_kernel(chapters: list[str], env: dict) -> float:
         nb.metadata = chapter.metadata
         nb.cells.append(nbformat.v4.new_code_cell("%reset -f"))
         nb.cells.extend(cell for cell in chapter.cells if cell.cell_type == "code")
-    start = time.perf_counter()
-    NotebookClient(nb, timeout=1200, kernel_name="python3",
-                   resources={"metadata": {"path": str(BOOK)}}).execute(env=env)
-    return time.perf_counter() - start
+    seconds, error = execute_notebook(nb, BOOK, env, timeout=1200)
+    if error:
+        raise SystemExit(f"bench_eight_schools: Part II in one kernel failed: {error}")
+    return seconds
 
 
 def main() -> None:
@@ -116,7 +114,7 @@ def main() -> None:
     print(f"| **total** | {total:.1f} | |")
     if one_kernel is not None:
         print(f"| the same chapters in one kernel (%reset -f between them) | {one_kernel:.1f} | |")
-    modelling = len(chapters) - 1  # every Part II chapter but the first fits a model
+    modelling = sum("nutpie" in (BOOK / f"{name}.md").read_text() for name in chapters)  # chapters that fit
     print(f"| floor: one fresh kernel + imports + first compile + one small fit | {floor:.1f} | "
           f"x {modelling} modelling chapters = {modelling * floor:.1f} |")
     print(f"| the seed's four fits done the book's way, one process | {book_way:.1f} | |")

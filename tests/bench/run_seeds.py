@@ -23,18 +23,22 @@ sys.path.insert(0, str(HERE.parent))
 import lint_book  # noqa: E402
 
 
-def execute_chapter(path: Path, env: dict) -> tuple[float, str | None]:
-    """Run a chapter top to bottom in a fresh kernel with ``env``, the chapter's folder as working
-    directory (as in the build): (seconds from kernel start to the last cell, error line or None)."""
-    nb = jupytext.read(path)
+def execute_notebook(nb, cwd: Path, env: dict, timeout: int = 600) -> tuple[float, str | None]:
+    """Run a notebook top to bottom in a fresh kernel with ``env`` and working directory ``cwd``:
+    (seconds from kernel start to the last cell, error line or None)."""
     start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)
         error = None
     except Exception as err:  # noqa: BLE001 - report, don't stop
         error = str(err).strip().splitlines()[-1][:300]
     return time.perf_counter() - start, error
+
+
+def execute_chapter(path: Path, env: dict) -> tuple[float, str | None]:
+    """Run a chapter as the build does: a fresh kernel, the chapter's folder as working directory."""
+    return execute_notebook(jupytext.read(path), path.parent, env)
 
 
 def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
