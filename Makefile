@@ -2,7 +2,11 @@
 # book/ is a folder, so every target is phony: otherwise `make book` would see book/ and do nothing.
 .PHONY: help env book serve test bench seeds linkcheck clean
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter that makes .venv: PYTHON=... on the command line, else the first of python3.13,
+# python3.12, python3 that runs and is 3.12-3.14, else a 3.13 or 3.12 that pyenv holds (its shims only
+# run with PYENV_VERSION set, so each candidate is probed by running it, not by `command -v`).
+PYTHON ?=
+SUPPORTED := import sys; sys.exit(0 if (3, 12) <= sys.version_info[:2] <= (3, 14) else 1)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 JB     := $(VENV)/bin/jupyter-book
@@ -16,15 +20,29 @@ help:
 	@echo "make book      set up .venv if needed, build the site into _build/html (executes chapters)"
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make test      the whole test suite, including the strict build and browser tests"
-	@echo "make bench     clean-build, rebuild and per-chapter timings; eight-schools speed ratio"
+	@echo "make bench     clean-build, rebuild, per-chapter and floor-chapter timings"
 	@echo "make seeds     re-execute every chapter under BOOK_SEED (default 1) to check robustness"
 	@echo "make linkcheck try the external links (needs a network; not part of make test)"
 	@echo "make clean     remove _build (the next build re-executes every chapter)"
 
 $(STAMP): requirements.txt
-	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found (looked for python3.11, python3)"; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "error: need Python 3.11, found " + sys.version.split()[0])'
-	$(PYTHON) -m venv $(VENV)
+	@py="$(PYTHON)"; \
+	if [ -n "$$py" ]; then \
+	  "$$py" -c '$(SUPPORTED)' 2>/dev/null || { echo "error: PYTHON=$$py does not run as Python 3.12-3.14"; exit 1; }; \
+	else \
+	  root=$$(pyenv root 2>/dev/null); \
+	  for c in python3.13 python3.12 python3 $$root/versions/3.13*/bin/python3.13 $$root/versions/3.12*/bin/python3.12; do \
+	    if "$$c" -c '$(SUPPORTED)' >/dev/null 2>&1; then py=$$c; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then \
+	    echo "error: no Python 3.12-3.14 found (tried python3.13, python3.12, python3, and pyenv's 3.13 and 3.12)."; \
+	    echo "Install one, for example 'uv python install 3.13', 'pyenv install 3.13', or your system's"; \
+	    echo "python3.13 package (with its venv module), then run make again, or name it: make book PYTHON=/path/to/python3.13"; \
+	    exit 1; \
+	  fi; \
+	fi; \
+	echo "make: using $$py ($$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
+	"$$py" -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@

@@ -20,7 +20,9 @@ from nbclient import NotebookClient
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(ROOT / "_ext"))
 import lint_book  # noqa: E402
+import strict_warnings  # noqa: E402
 
 
 def execute_notebook(nb, cwd: Path, env: dict, timeout: int = 600) -> tuple[float, str | None]:
@@ -42,7 +44,8 @@ def execute_chapter(path: Path, env: dict) -> tuple[float, str | None]:
 
 
 def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
-    env = {**os.environ, "BOOK_SEED": str(seed)}  # the kernel's environment
+    # The kernel's environment: the seed, and deprecations as errors, as in the build.
+    env = {**os.environ, "BOOK_SEED": str(seed), "IPYTHONDIR": str(strict_warnings.ipython_dir(ROOT / "_build"))}
     seconds, error = execute_chapter(ROOT / f"{chapter}.md", env)
     return chapter, seed, seconds, error
 

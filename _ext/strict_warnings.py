@@ -1,0 +1,56 @@
+"""Deprecations fail the build: every chapter's kernel turns them into errors.
+
+A chapter that calls anything its libraries have deprecated (a ``DeprecationWarning``,
+``PendingDeprecationWarning`` or ``FutureWarning`` raised by or on behalf of pymc, pytensor, arviz and its
+parts, nutpie, bambi, xarray, numpy, scipy, pandas, matplotlib or statsmodels, or attributed to the
+chapter's own code or ``hbm``) stops at that cell with the warning as its error, so the build fails and
+names the chapter. Readers' notebooks carry none of this: it lives in an IPython startup file that only
+the build's kernels load, through ``IPYTHONDIR`` (a folder under ``_build``).
+
+Python attributes a warning to the module of the frame its ``stacklevel`` points at: a deprecated
+``pm.something()`` called from a cell is attributed to ``__main__``, a deprecated xarray call made
+inside ArviZ to ``arviz_*``. Filtering on those names catches both, and leaves alone warnings that
+Jupyter's own machinery (ipykernel, jupyter_client, zmq) raises about itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Modules whose deprecation warnings fail the build (regular expression, matched at the start).
+MODULES = (
+    r"(__main__|hbm|pymc|pytensor|arviz|arviz_base|arviz_stats|arviz_plots|nutpie|bambi|formulae|"
+    r"xarray|numpy|scipy|pandas|matplotlib|statsmodels)(\.|$)"
+)
+CATEGORIES = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
+
+STARTUP = f'''\
+# Written by _ext/strict_warnings.py for the book's build: deprecations are errors in chapter kernels.
+import warnings as _warnings
+
+for _category in ({", ".join(CATEGORIES)},):
+    _warnings.filterwarnings("error", category=_category, module={MODULES!r})
+del _warnings, _category
+'''
+
+
+def ipython_dir(build_dir: str | os.PathLike) -> Path:
+    """Write the IPython profile whose startup file makes deprecations errors; return its folder
+    (the value for ``IPYTHONDIR``)."""
+    folder = Path(build_dir).resolve() / "ipython"
+    startup = folder / "profile_default" / "startup" / "00-strict-warnings.py"
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    if not startup.exists() or startup.read_text(encoding="utf-8") != STARTUP:
+        startup.write_text(STARTUP, encoding="utf-8")
+    return folder
+
+
+def _use_strict_kernels(app, config):
+    # Kernels inherit the build's environment: every chapter the build executes loads the startup file.
+    os.environ["IPYTHONDIR"] = str(ipython_dir(Path(app.outdir).parent))
+
+
+def setup(app):
+    app.connect("config-inited", _use_strict_kernels)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
