@@ -1,21 +1,29 @@
 """Downloadable notebooks, made by the build from the chapter sources.
 
-For every teaching chapter (a page with a ``chapter-header``) the build writes two Jupyter notebooks to
+For every teaching chapter (a page with a ``chapter-header``) the build writes to
 ``_build/html/_notebooks/``: ``<chapter>.ipynb`` (complete, with the solutions) and
-``<chapter>-student.ipynb`` (exercise statements kept, solutions removed), both without outputs,
-ready to run top to bottom,
-plus two zips (``student-notebooks.zip``, ``complete-notebooks.zip``) that hold the notebooks with the
-helper module and the data in the layout the code expects (``book/`` beside ``data/``). Each chapter
-page gets a box linking its two notebooks.
+``<chapter>-student.ipynb`` (exercise statements kept, solutions removed), both without outputs and
+ready to run top to bottom; ``<chapter>.zip``, one download with everything that chapter needs (its two
+notebooks, the helper module, the data, a reader's ``requirements.txt`` and a README); and two zips of
+the whole book (``student-notebooks.zip``, ``complete-notebooks.zip``), in the layout the code expects
+(``book/`` beside ``data/``). Each chapter page gets a box linking its downloads.
 
+The notebooks import nothing that only the build needs: ``from myst_nb import glue`` and the ``glue(...)``
+calls are removed from the code (their values are already in the text), and the reader's
+``requirements.txt`` pins only what the notebooks import, at the versions of the build.
 MyST syntax that plain Jupyter would show as raw text is lowered to ordinary Markdown: glued values
 become the computed text, cross-references become links to the online pages, citations become
 "Author (year)", directives (the chapter header, exercises, solutions, admonitions, labelled math)
 become plain Markdown, and ``$...$`` math stays as it is.
+
+Why by hand: QuantEcon's sphinx-tojupyter (0.6.0, tried with this book) writes myst-nb code cells as
+Markdown code blocks rather than code cells, leaves glued values and figure references unresolved, and
+drops sphinx-exercise's exercises and solutions; nothing else makes student versions.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -268,6 +276,65 @@ def _lower_directive(name, arg, options, body, ctx: Context, state: State) -> li
 
 
 # ------------------------------------------------------------------------------------------------
+# Code cells: nothing that only the build needs
+# ------------------------------------------------------------------------------------------------
+
+BUILD_ONLY_MODULES = ("myst_nb",)
+
+
+def _is_glue_call(node) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name) and node.value.func.id == "glue")
+
+
+def reader_code(source: str, docname: str = "") -> str:
+    """A code cell as a reader runs it: without ``from myst_nb import glue`` and without ``glue(...)``
+    statements (the values they record are already written into the notebook's text). A ``glue`` that
+    displays its value (``display=True``, the default) becomes ``display(value)``. Returns "" when
+    nothing but build plumbing was left."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax (magics): leave the cell alone
+        return source
+    lines = source.splitlines()
+    replace: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        for stmt in body if isinstance(body, list) else []:
+            start, end = stmt.lineno - 1, stmt.end_lineno - 1
+            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+            if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] in BUILD_ONLY_MODULES:
+                kept = [a for a in stmt.names if a.name != "glue"]
+                if kept:
+                    raise LoweringError(f"{docname}: imports {', '.join(a.name for a in kept)} from "
+                                        f"{stmt.module}, a build-only package; readers don't have it")
+                replace[start] = (end, [])
+            elif _is_glue_call(stmt):
+                call = stmt.value
+                shown = next((k.value for k in call.keywords if k.arg == "display"), None)
+                if len(call.args) < 2:
+                    raise LoweringError(f"{docname}: glue(...) without a name and a value: {ast.unparse(call)}")
+                hidden = isinstance(shown, ast.Constant) and shown.value is False
+                replace[start] = (end, [] if hidden else [f"{indent}display({ast.unparse(call.args[1])})"])
+    if not replace:
+        return source
+    out, i = [], 0
+    while i < len(lines):
+        if i in replace:
+            end, new = replace[i]
+            out += new
+            i = end + 1
+        else:
+            out.append(lines[i])
+            i += 1
+    text = "\n".join(out).strip("\n")
+    # Collapse the blank lines a removed import leaves, and drop a cell that only held plumbing.
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    meaningful = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return text if meaningful else ""
+
+
+# ------------------------------------------------------------------------------------------------
 # Whole notebooks
 # ------------------------------------------------------------------------------------------------
 
@@ -291,6 +358,9 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
             elif cell["cell_type"] == "code":
                 if student and state.in_solution:
                     continue
+                source = reader_code(source, ctx.docname)
+                if not source.strip():
+                    continue  # the cell only recorded values for the text (glue)
                 cell["source"] = source
                 cell["outputs"], cell["execution_count"] = [], None
                 cells.append(cell)
@@ -361,10 +431,13 @@ def add_download_links(app, doctree, docname):
     html = (
         '<div class="notebook-downloads admonition tip" role="note">'
         '<p class="admonition-title">Run this chapter yourself</p>'
-        f'<p>Download it as a notebook: <a href="{prefix}{slug}.ipynb" download>complete</a> '
-        f'(with solutions) or <a href="{prefix}{slug}-student.ipynb" download>student version</a> '
-        f'(without). It needs <a href="{prefix}hbm.py" download><code>hbm.py</code></a> beside it and '
-        'the <code>data/</code> folder one level up, as in the zips on the instructor page.</p></div>'
+        f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): the notebook, a '
+        'student version without the solutions, the helper module <code>hbm.py</code>, the data and a '
+        '<code>requirements.txt</code>. Unzip it and, in its folder, with Python 3.12 or newer: '
+        '<code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt jupyterlab</code>, '
+        f'<code>.venv/bin/jupyter lab book/{slug}.ipynb</code>, then run all cells. '
+        f'The notebooks alone: <a href="{prefix}{slug}.ipynb" download>complete</a>, '
+        f'<a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
     )
     box = nodes.raw("", html, format="html")
     header = next((n for n in doctree.findall(nodes.container) if "chapter-header" in n["classes"]), None)
@@ -405,6 +478,80 @@ def _context(app, docname: str, citations: dict) -> Context:
     )
 
 
+#: What a reader needs besides the packages the notebooks import: a Jupyter kernel to run them, and
+#: the sampler the chapters name in ``pm.sample(..., nuts_sampler="nutpie")`` (PyMC finds it by name).
+READER_EXTRAS = ("ipykernel", "nutpie")
+
+
+def imported_modules(sources) -> set[str]:
+    """The top-level modules that some code imports (``import a.b`` and ``from a import b`` give ``a``)."""
+    found = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def reader_requirements(sources, local=("hbm",)) -> str:
+    """A requirements file for readers: the distributions that ``sources`` import (and
+    :data:`READER_EXTRAS`), each pinned to the version installed in the build's environment."""
+    import sys
+    from importlib.metadata import packages_distributions, version
+
+    modules = imported_modules(sources) - set(sys.stdlib_module_names) - set(local)
+    by_module = packages_distributions()
+    names = set(READER_EXTRAS)
+    for module in modules:
+        if module in BUILD_ONLY_MODULES:
+            raise LoweringError(f"the notebooks still import {module}, a build-only package")
+        dists = by_module.get(module)
+        if not dists:
+            raise LoweringError(f"the notebooks import {module!r}, which no installed distribution provides")
+        names.add(sorted(dists)[0])
+    pins = sorted((f"{name}=={version(name)}" for name in names), key=str.lower)
+    return (
+        "# What the book's notebooks import, at the versions the book was built with.\n"
+        "# Python 3.12 to 3.14. Set up: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
+        + "\n".join(pins) + "\n"
+    )
+
+
+def reader_readme(what: str) -> str:
+    return (
+        f"{what} from 'Bayesian Hierarchical Models with PyMC and ArviZ'.\n\n"
+        "You need Python 3.12, 3.13 or 3.14 (python3 --version; to get one: 'uv python install 3.13',\n"
+        "or your system's python3.13 package). In this folder, set up once:\n\n"
+        "    python3.13 -m venv .venv\n"
+        "    .venv/bin/pip install -r requirements.txt jupyterlab\n\n"
+        "(on Windows: .venv\\Scripts\\pip). Then start Jupyter with '.venv/bin/jupyter lab', open a\n"
+        "notebook in book/ and run it top to bottom (Run > Run All Cells). book/hbm.py is the book's helper\n"
+        "module and must stay beside the notebooks; data/ holds the data, one level up, as here.\n\n"
+        "Code: MIT License. Text and figures: CC BY 4.0.\n"
+    )
+
+
+def _code_sources(nb: dict) -> list[str]:
+    return [c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def _write_zip(path: Path, top: str, notebooks, helper: Path, data_files, requirements: str, readme: str):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for source, name in notebooks:
+            zf.write(source, f"{top}/book/{name}")
+        zf.write(helper, f"{top}/book/hbm.py")
+        for data in data_files:
+            zf.write(data, f"{top}/data/{data.name}")
+        zf.writestr(f"{top}/requirements.txt", requirements)
+        zf.writestr(f"{top}/README.txt", readme)
+
+
 def write_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -413,6 +560,7 @@ def write_notebooks(app, exception):
     executed_dir = Path(app.outdir).parent / "jupyter_execute"
     citations = bib_citations([root / b for b in app.config.bibtex_bibfiles])
     written = {"complete": [], "student": []}
+    sources = []
     for docname in _chapters(app):
         executed_path = executed_dir / f"{docname}.ipynb"
         if not executed_path.exists():
@@ -421,6 +569,7 @@ def write_notebooks(app, exception):
         ctx = _context(app, docname, citations)
         ctx.glue = glue_values(executed_path.with_suffix(".glue.json"))
         complete, student = make_notebooks(executed, ctx)
+        sources += _code_sources(complete)
         slug = _slug(docname)
         outdir.mkdir(parents=True, exist_ok=True)
         for kind, nb, name in (("complete", complete, f"{slug}.ipynb"), ("student", student, f"{slug}-student.ipynb")):
@@ -430,24 +579,22 @@ def write_notebooks(app, exception):
         return  # a book without teaching chapters (the strictness tests' tiny book)
     helper = root / "book" / "hbm.py"
     (outdir / "hbm.py").write_bytes(helper.read_bytes())
-    data_files = sorted(p for p in (root / "data").iterdir() if p.is_file())
+    requirements = reader_requirements(sources + [helper.read_text(encoding="utf-8")])
+    (outdir / "requirements.txt").write_text(requirements, encoding="utf-8")
+    # The data files and their README (provenance, terms); not the scripts that made them.
+    data_files = sorted(p for p in (root / "data").iterdir() if p.is_file() and p.suffix != ".py")
     for kind in ("student", "complete"):
-        with zipfile.ZipFile(outdir / f"{kind}-notebooks.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-            top = f"hierarchical-models-{kind}"
-            for docname, name in written[kind]:
-                zf.write(outdir / name, f"{top}/book/{name}")
-            zf.write(helper, f"{top}/book/hbm.py")
-            for path in data_files:
-                zf.write(path, f"{top}/data/{path.name}")
-            zf.write(root / "requirements.txt", f"{top}/requirements.txt")
-            zf.writestr(
-                f"{top}/README.txt",
-                "Notebooks from 'Bayesian Hierarchical Models with PyMC and ArviZ'.\n\n"
-                "Set up once:  python3.11 -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
-                "Then open the notebooks in book/ with Jupyter (.venv/bin/pip install jupyterlab;\n"
-                ".venv/bin/jupyter lab) and run them top to bottom. book/hbm.py is the book's helper\n"
-                "module; data/ holds the data. Code: MIT License. Text and figures: CC BY 4.0.\n",
-            )
+        _write_zip(outdir / f"{kind}-notebooks.zip", f"hierarchical-models-{kind}",
+                   [(outdir / name, name) for _doc, name in written[kind]], helper, data_files,
+                   requirements, reader_readme(f"The {kind} notebooks"))
+    # One download per chapter: both of its notebooks, the helper, the data, the requirements.
+    for (docname, complete_name), (_doc, student_name) in zip(written["complete"], written["student"]):
+        slug = _slug(docname)
+        _write_zip(outdir / f"{slug}.zip", slug,
+                   [(outdir / complete_name, complete_name), (outdir / student_name, student_name)],
+                   helper, data_files, requirements,
+                   reader_readme(f"The chapter '{app.env.titles[docname].astext()}' ({complete_name}; "
+                                 f"{student_name} is the version without solutions)"))
 
 
 def setup(app):

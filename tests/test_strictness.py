@@ -41,6 +41,13 @@ FAULTS = {
     "sphinx warning": GOOD + "\n```{unknown-directive}\nThis directive does not exist.\n```\n",
     "undefined glue key": GOOD + "\nMissing: {glue:text}`no_such_key`.\n",
     "dangling ref": GOOD + "\nSee {ref}`no-such-label`.\n",
+    # A deprecated call a reader might write: xarray's Dataset.dims as a mapping (a FutureWarning).
+    "deprecated call": GOOD + '\n```{code-cell} ipython3\nimport xarray as xr\n'
+    'xr.Dataset({"a": ("x", [1, 2])}).dims["x"]\n```\n',
+    # A deprecation raised inside a library on the chapter's behalf (attributed to numpy, not the cell).
+    "deprecation inside the stack": GOOD + '\n```{code-cell} ipython3\nimport warnings\n'
+    'exec(compile("warnings.warn(\'old\', DeprecationWarning)", "numpy/fake.py", "exec"), '
+    '{"warnings": warnings, "__name__": "numpy.fake"})\n```\n',
 }
 
 
