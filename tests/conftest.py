@@ -3,7 +3,9 @@ same command a reader uses); tests that need the built site depend on ``built_si
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,26 @@ JUPYTER_BOOK = VENV_BIN / "jupyter-book"
 STRICT_FLAGS = ["-W", "-n", "--keep-going"]
 
 sys.path.insert(0, str(BOOK))  # so tests can `import hbm`
+
+
+def find_python(versions) -> str | None:
+    """The first interpreter that runs as one of ``versions`` (e.g. ``[(3, 12)]``): ``python3.X`` on the
+    PATH, else pyenv's. Probed by running each, as the Makefile does (pyenv's shims exist but fail)."""
+    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() if \
+        shutil.which("pyenv") else ""
+    for major, minor in versions:
+        candidates = [f"python{major}.{minor}"]
+        if root:
+            candidates += sorted(glob.glob(f"{root}/versions/{major}.{minor}*/bin/python{major}.{minor}"))
+        for candidate in candidates:
+            try:
+                out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                                     capture_output=True, text=True, timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if out.returncode == 0 and out.stdout.strip() == str((major, minor)):
+                return candidate
+    return None
 
 
 @pytest.fixture(scope="session")

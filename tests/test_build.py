@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 
-from conftest import ROOT, SITE, STRICT_FLAGS
+from conftest import ROOT, SITE, STRICT_FLAGS, find_python
 
 
 def test_makefile_build_is_strict():
@@ -28,3 +31,47 @@ def test_every_chapter_executed_without_error(book_build):
     # names them if one ever slips through (the kernel's "[IPKernelApp] WARNING |" lines are not).
     plain = re.sub(r"\x1b\[[0-9;]*m", "", book_build.stdout)
     assert not re.findall(r"^.*: (?:WARNING|ERROR|CRITICAL): .*$", plain, re.M)
+
+
+def _make_env(tmp_path, **env):
+    """`make env` into a throwaway venv folder, with the given environment changes."""
+    return subprocess.run(["make", "--no-print-directory", "env", f"VENV={tmp_path / 'venv'}"],
+                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_make_rejects_a_python_outside_3_12_to_3_14(tmp_path):
+    old = find_python([(3, 11), (3, 10)])
+    assert old, "no Python 3.11 or 3.10 here to try"
+    proc = _make_env(tmp_path, PYTHON=old)
+    assert proc.returncode != 0 and f"PYTHON={old} does not run as Python 3.12-3.14" in proc.stdout + proc.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_make_says_what_it_tried_when_no_python_fits(tmp_path):
+    # A PATH with make's own tools but no Python and no pyenv.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("sh", "make", "echo", "env", "cat", "test", "touch"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    proc = _make_env(tmp_path, PATH=str(bin_dir))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "tried python3.13, python3.12, python3, and pyenv's 3.13 and 3.12" in out
+    assert "uv python install 3.13" in out
+
+
+def test_make_finds_a_python_that_runs(tmp_path):
+    """The probe keeps the first candidate that runs as 3.12-3.14 (here pyenv's shims fail to run)."""
+    proc = subprocess.run(["make", "--no-print-directory", "-n", "env", f"VENV={tmp_path / 'venv'}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    script = proc.stdout  # the recipe as the shell would run it
+    probe = subprocess.run(["sh", "-c", script.split('"$py" -m venv')[0] + 'echo "FOUND $py"'],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    found = re.search(r"^FOUND (.+)$", probe.stdout, re.M)
+    assert found, probe.stdout + probe.stderr
+    version = subprocess.run([found.group(1), "-c", "import sys; print(sys.version_info[:2] >= (3, 12))"],
+                             capture_output=True, text=True).stdout.strip()
+    assert version == "True"

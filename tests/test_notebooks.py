@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ROOT
+from conftest import ROOT, find_python
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import notebooks as N  # noqa: E402
@@ -137,12 +139,81 @@ def test_student_version_drops_solutions_across_cells():
     assert "**Solution to exercise 1**" in json.dumps(complete)
 
 
+def test_code_for_readers_drops_glue_and_its_import():
+    source = "import numpy as np\nfrom myst_nb import glue\n\nx = np.ones(2)\nglue(\"k\", float(x.sum()),\n     display=False)\nassert x.size == 2"
+    assert N.reader_code(source) == "import numpy as np\n\nx = np.ones(2)\nassert x.size == 2"
+
+
+def test_a_cell_of_only_glue_disappears_and_a_shown_glue_is_displayed():
+    assert N.reader_code('glue("a", 1, display=False)\n# the value for the text') == ""
+    assert N.reader_code('for i in range(2):\n    glue(f"a{i}", i)') == "for i in range(2):\n    display(i)"
+    assert N.reader_code("%matplotlib inline") == "%matplotlib inline"  # IPython syntax: left alone
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("from myst_nb import glue, render", "imports render from myst_nb"),
+        ('glue("only-a-name")', "without a name and a value"),
+    ],
+)
+def test_code_for_readers_rejects_what_it_cannot_lower(source, problem):
+    with pytest.raises(N.LoweringError, match=re.escape(problem)):
+        N.reader_code(source)
+
+
+def test_reader_requirements_pin_what_the_code_imports():
+    text = N.reader_requirements(["import os\nimport numpy as np\nfrom scipy import stats\nimport hbm"])
+    pins = [line for line in text.splitlines() if line and not line.startswith("#")]
+    from importlib.metadata import version
+    assert pins == sorted([f"ipykernel=={version('ipykernel')}", f"numpy=={version('numpy')}",
+                           f"nutpie=={version('nutpie')}", f"scipy=={version('scipy')}"], key=str.lower)
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [("import myst_nb", "build-only package"), ("import no_such_module_here", "'no_such_module_here'")],
+)
+def test_reader_requirements_reject_build_only_or_unknown_imports(source, problem):
+    with pytest.raises(N.LoweringError, match=re.escape(problem)):
+        N.reader_requirements([source])
+
+
 # ---- the notebooks the build wrote ----------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def notebook_dir(built_site):
     return built_site / N.NOTEBOOK_DIR
+
+
+@pytest.fixture(scope="module")
+def reader_kernel(notebook_dir, tmp_path_factory):
+    """A reader's environment: a fresh Python 3.12 venv with only the zip's requirements.txt installed
+    (no jupyter-book, no myst-nb), registered as a Jupyter kernel; yields (its python, kernel name)."""
+    python312 = find_python([(3, 12)])
+    assert python312, "no Python 3.12 found (python3.12 or pyenv's 3.12): the reader test needs one"
+    root = tmp_path_factory.mktemp("reader")
+    with zipfile.ZipFile(notebook_dir / "complete-notebooks.zip") as zf:
+        requirements = zf.read("hierarchical-models-complete/requirements.txt").decode()
+    (root / "requirements.txt").write_text(requirements)
+    subprocess.run([python312, "-m", "venv", str(root / "venv")], check=True)
+    python = str(root / "venv" / "bin" / "python")
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", str(root / "requirements.txt")],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    spec = root / "jupyter" / "kernels" / "reader312"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Reader (Python 3.12)", "language": "python"}))
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(root / "jupyter"), old]))
+    yield python, "reader312"
+    if old is None:
+        os.environ.pop("JUPYTER_PATH", None)
+    else:
+        os.environ["JUPYTER_PATH"] = old
 
 
 def _lines_outside_yaml(block: str) -> list[str]:
@@ -220,17 +291,69 @@ def test_student_zip_has_everything_to_run(notebook_dir):
     assert not any(n.endswith(tuple(f"/{c}.ipynb" for c in CHAPTERS)) for n in names), "complete notebooks in the student zip"
 
 
-def _execute(path: Path) -> str | None:
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebooks_import_nothing_build_only(notebook_dir, chapter):
+    for name in (f"{chapter}.ipynb", f"{chapter}-student.ipynb"):
+        nb = nbformat.read(notebook_dir / name, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "myst_nb" not in code and not re.search(r"^\s*glue\(", code, re.M), name
+
+
+def test_chapter_zip_has_everything_to_run(notebook_dir):
+    for chapter in CHAPTERS:
+        with zipfile.ZipFile(notebook_dir / f"{chapter}.zip") as zf:
+            names = set(zf.namelist())
+            readme = zf.read(f"{chapter}/README.txt").decode()
+        assert {f"{chapter}/book/{chapter}.ipynb", f"{chapter}/book/{chapter}-student.ipynb",
+                f"{chapter}/book/hbm.py", f"{chapter}/requirements.txt"} <= names, chapter
+        data = {p.name for p in (ROOT / "data").iterdir() if p.suffix in (".csv", ".json")}
+        assert {f"{chapter}/data/{d}" for d in data} <= names, chapter
+        assert "Python 3.12" in readme and "pip install -r requirements.txt" in readme
+
+
+def test_reader_requirements_are_the_builds_versions(notebook_dir):
+    """Pinned to what the build ran with, and nothing that only the build needs."""
+    from importlib.metadata import version
+
+    text = (notebook_dir / "requirements.txt").read_text()
+    pins = dict(line.split("==") for line in text.splitlines() if line and not line.startswith("#"))
+    assert {"pymc", "arviz", "nutpie", "numpy", "ipykernel"} <= set(pins)
+    assert not {"jupyter-book", "myst-nb", "sphinx", "jupyter-cache"} & {p.lower() for p in pins}
+    for name, pinned in pins.items():
+        assert version(name) == pinned, name
+
+
+def _execute(path: Path, kernel: str) -> str | None:
     nb = nbformat.read(path, as_version=4)
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}).execute()
     except Exception as err:  # noqa: BLE001 - report every failure, not only the first
         return f"{path.name}: {type(err).__name__}: {str(err)[-1500:]}"
     return None
 
 
-def test_every_notebook_runs_top_to_bottom_from_the_zips(notebook_dir, tmp_path):
-    """Unzip both zips as a reader would and run every notebook in a fresh kernel (two at a time)."""
+def test_reader_environment_has_no_build_packages(reader_kernel):
+    python, _kernel = reader_kernel
+    out = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
+                         check=True).stdout.lower()
+    assert "pymc==" in out and "myst-nb" not in out and "jupyter-book" not in out and "sphinx" not in out
+    version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert version == "(3, 12)"
+
+
+def test_one_chapter_download_runs_alone(notebook_dir, reader_kernel, tmp_path):
+    """A reader takes one chapter's zip, unzips it into an empty folder and runs the notebook there."""
+    chapter = "eight_schools"
+    with zipfile.ZipFile(notebook_dir / f"{chapter}.zip") as zf:
+        zf.extractall(tmp_path)
+    failure = _execute(tmp_path / chapter / "book" / f"{chapter}.ipynb", reader_kernel[1])
+    assert failure is None, failure
+
+
+def test_every_notebook_runs_top_to_bottom_from_the_zips(notebook_dir, reader_kernel, tmp_path):
+    """Unzip both zips as a reader would and run every notebook in a fresh kernel of the reader's
+    environment (Python 3.12, made from the zip's requirements.txt alone), two at a time."""
     paths = []
     for kind in ("student", "complete"):
         with zipfile.ZipFile(notebook_dir / f"{kind}-notebooks.zip") as zf:
@@ -238,5 +361,5 @@ def test_every_notebook_runs_top_to_bottom_from_the_zips(notebook_dir, tmp_path)
         paths += sorted((tmp_path / f"hierarchical-models-{kind}" / "book").glob("*.ipynb"))
     assert len(paths) == 2 * len(CHAPTERS)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        failures = [f for f in pool.map(_execute, paths) if f]
+        failures = [f for f in pool.map(lambda p: _execute(p, reader_kernel[1]), paths) if f]
     assert not failures, "\n\n".join(failures)
