@@ -154,7 +154,103 @@ def check_glue_keys(path: Path) -> list[str]:
     return [f"{path.name}: glue key {key!r} is used but never glued in this chapter" for key in sorted(used - glued)]
 
 
-CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_figures, check_glue_keys]
+# A number a reader reads that looks computed: a decimal or a percentage (integers are mostly counts
+# of inputs, "8 schools", "4 chains", and stay allowed).
+TYPED_NUMBER = re.compile(r"(?<![\w.$\\-])-?(\d+\.\d+|\d+(?:\.\d+)?\s?%)(?![\w.]*\w)")
+# Section numbers of a cited book ("Section 5.5", "§5.4") are references, not results.
+SECTION_NUMBER = re.compile(r"(?:\b[Ss]ections?|§)\s*\d+(?:\.\d+)+")
+
+
+def _code_literals(nb) -> set[str]:
+    """Numeric literals in the chapter's code, as text: the inputs a reader may see typed."""
+    found = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = [ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                found.add(repr(float(node.value)))
+    return found
+
+
+def _reader_text(nb) -> list[tuple[str, str]]:
+    """(where, text) for everything a reader reads that is not code: Markdown cells (prose, exercises,
+    solutions) and each figure's caption and alt text; without math, inline code and roles."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            found.append((f"cell {i}", cell.source))
+        elif cell.cell_type == "code":
+            meta = cell.metadata.get("mystnb", {})
+            caption = str(meta.get("figure", {}).get("caption", ""))
+            alt = str(meta.get("image", {}).get("alt", ""))
+            found += [(f"cell {i} caption", caption), (f"cell {i} alt text", alt)]
+    cleaned = []
+    for where, text in found:
+        text = re.sub(r"^```\{math\}.*?^```", "", text, flags=re.M | re.S)
+        text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", "", text, flags=re.S)
+        text = re.sub(r"\{[\w:.-]+\}`[^`]*`|`[^`]*`", "", text)
+        text = re.sub(r"^:[\w-]+:.*$", "", text, flags=re.M)  # directive options
+        cleaned.append((where, text))
+    return cleaned
+
+
+def check_typed_numbers(path: Path) -> list[str]:
+    """No computed number typed where a reader reads it: prose, exercises, solutions, captions and alt
+    text. A decimal or percentage is allowed only when the same value is a literal in the chapter's code
+    (an input such as target_accept 0.9, or a 94% interval from ci_prob=0.94); anything else must be
+    glued (or, in captions and alt text, worded without the number)."""
+    if "{chapter-header}" not in path.read_text():
+        return []  # reference pages (versions, licenses) carry no results
+    nb = _cells(path)
+    inputs = _code_literals(nb)
+    problems = []
+    for where, text in _reader_text(nb):
+        for match in TYPED_NUMBER.finditer(SECTION_NUMBER.sub("", text)):
+            token = match.group(1).replace(" ", "")
+            value = float(token.rstrip("%")) / (100 if token.endswith("%") else 1)
+            if repr(float(value)) in inputs or (not token.endswith("%") and repr(float(token)) in inputs):
+                continue
+            problems.append(f"{path.name}: {where}: typed number {match.group(0).strip()!r} "
+                            "(glue it, or make it an input the code names)")
+    return problems
+
+
+# Spellings of PyMC 5 / ArviZ 0.x that PyMC 6 and ArviZ 1 replaced (what replaced them, for the message).
+OLD_API = {
+    r"\.to_array\(\)": "DataTree/ArviZ 1 results have no .to_array(); reduce each variable to a float",
+    r"\bInferenceData\b": "pm.sample returns an xarray.DataTree",
+    r"\bhdi_prob\s*=": "ArviZ 1 names intervals with ci_kind= and ci_prob=",
+    r"\bdivergences\s*=\s*True": "ArviZ 1 shows divergences through visuals={...}",
+    r"\bnuts_sampler_kwargs\b": "sampler settings go in nuts={...}",
+    r"\baz\.(plot_posterior|plot_ppc|plot_hdi|waic|autocorr)\(": "not in ArviZ 1",
+    r"\bsd\s*=": "sigma= (sd= was removed)",
+    r"\bpm\.traceplot\b": "az.plot_trace_dist",
+}
+
+
+def check_current_api(path: Path) -> list[str]:
+    """No PyMC 5 / ArviZ 0.x spellings in code, and sampler settings in pm.sample(nuts={...})."""
+    problems = []
+    for i, cell in enumerate(_cells(path).cells):
+        if cell.cell_type != "code":
+            continue
+        for pattern, why in OLD_API.items():
+            if re.search(pattern, cell.source):
+                problems.append(f"{path.name}: cell {i}: {re.search(pattern, cell.source).group(0)!r}: {why}")
+        for name, keywords in _sampling_calls(cell.source):
+            if name == "pm.sample" and "target_accept" in keywords:
+                problems.append(f"{path.name}: cell {i}: pm.sample(target_accept=...): use nuts={{'target_accept': ...}}")
+    return problems
+
+
+CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_figures, check_glue_keys,
+          check_typed_numbers, check_current_api]
 
 
 def lint(path: Path) -> list[str]:

@@ -155,3 +155,42 @@ def test_chapter_headers_are_complete_and_prerequisites_come_first():
         assert chapter["objectives"], chapter["doc"]
         for prereq in chapter["prerequisites"]:
             assert prereq in order[:position], f"{chapter['doc']}: prerequisite {prereq} is not an earlier chapter"
+
+
+@pytest.mark.parametrize(
+    "where, body",
+    [
+        ("prose", "The mean is 4.37 points.\n"),
+        ("solution", ":::{solution-start} ex\n:::\nAbout 12% of the draws diverge.\n:::{solution-end}\n:::\n"),
+        ("caption", "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: The median is 0.62.\n"
+                    "    name: fig-x\n  image:\n    alt: A line that falls from left to right.\n---\nx = 1\n```\n"),
+        ("alt text", "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: A line.\n    name: fig-x\n"
+                     "  image:\n    alt: A line that falls to 3.5 at the right edge.\n---\nx = 1\n```\n"),
+    ],
+)
+def test_lint_catches_typed_numbers(tmp_path, where, body):
+    page = write(tmp_path, ":::{chapter-header}\n:::\n" + body)
+    problems = L.check_typed_numbers(page)
+    assert len(problems) == 1 and (where.split()[0] in problems[0] or where in ("prose", "solution")), problems
+
+
+def test_lint_allows_inputs_the_code_names_and_glued_numbers(tmp_path):
+    page = write(tmp_path, ":::{chapter-header}\n:::\n```{code-cell} ipython3\nsettings = {'target_accept': 0.9, 'ci_prob': 0.94}\n```\n"
+                           "With target_accept 0.9, a 94% interval, Section 5.5, and {glue:text}`x:.2f`.\n")
+    assert L.check_typed_numbers(page) == []
+
+
+@pytest.mark.parametrize(
+    "code, problem",
+    [
+        ("float(az.rhat(idata).to_array().max())", ".to_array()"),
+        ("az.summary(idata, hdi_prob=0.94)", "hdi_prob"),
+        ("az.plot_pair(idata, divergences=True)", "divergences"),
+        ("pm.sample(random_seed=rng, target_accept=0.9)", "nuts={'target_accept'"),
+        ("pm.sample(random_seed=rng, nuts_sampler_kwargs={})", "nuts_sampler_kwargs"),
+        ("pm.Normal('x', mu=0, sd=1)", "sd="),
+    ],
+)
+def test_lint_catches_old_api(tmp_path, code, problem):
+    page = write(tmp_path, f"```{{code-cell}} ipython3\n{code}\n```\n")
+    assert any(problem in p for p in L.check_current_api(page)), L.check_current_api(page)
