@@ -226,6 +226,106 @@ def load_eight_schools(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
+# Data: Part III (London schools' exam scores; contagious bovine pleuropneumonia in herds)
+# --------------------------------------------------------------------------------------------------
+
+#: The categories of the text columns of ``data/exam.csv``; ordered where the order means something.
+EXAM_CATEGORIES = {
+    "schgend": (["mixed", "boys", "girls"], False),
+    "type": (["Mxd", "Sngl"], False),
+    "sex": (["F", "M"], False),
+    "vr": (["bottom 25%", "mid 50%", "top 25%"], True),
+    "intake": (["bottom 25%", "mid 50%", "top 25%"], True),
+}
+EXAM_NUMBERS = ("normexam", "standLRT", "schavg")
+
+
+def _whole_number(where: str, column: str, text: str, minimum: int) -> int:
+    if text == "":
+        raise DataError(f"{where}: {column} is missing")
+    try:
+        value = int(text)
+    except ValueError:
+        raise DataError(f"{where}: {column} {text!r} is not a whole number") from None
+    if value < minimum:
+        raise DataError(f"{where}: {column} {value} is below {minimum}")
+    return value
+
+
+def _finite_number(where: str, column: str, text: str) -> float:
+    if text == "":
+        raise DataError(f"{where}: {column} is missing")
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{where}: {column} {text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise DataError(f"{where}: {column} {text!r} is not a finite number")
+    return value
+
+
+def load_exam(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read and validate the London schools' exam data (mlmRev's ``Exam``): one row per student.
+
+    Columns: ``school`` and ``student`` (ints), ``normexam``, ``standLRT``, ``schavg`` (floats), and
+    ``schgend``, ``type``, ``sex``, ``vr``, ``intake`` (pandas categoricals; ``vr`` and ``intake``
+    ordered from the bottom band up). See data/README.md. Raises :class:`DataError` naming the problem
+    and the row for: a missing or empty file, a missing column, a wrong number of fields, a missing,
+    non-numeric or non-finite number, a category not in :data:`EXAM_CATEGORIES`, and, per school, a
+    school average (``schavg``), gender or type that differs between its students.
+    """
+    path = Path(path) if path is not None else DATA_DIR / "exam.csv"
+    columns = ("school", "student", *EXAM_NUMBERS, *EXAM_CATEGORIES)
+    records, first_row = [], {}
+    for where, rec in _read_csv_rows(path, columns):
+        row = {"school": _whole_number(where, "school", rec["school"], 1),
+               "student": _whole_number(where, "student", rec["student"], 1)}
+        for column in EXAM_NUMBERS:
+            row[column] = _finite_number(where, column, rec[column])
+        for column, (levels, _ordered) in EXAM_CATEGORIES.items():
+            if rec[column] not in levels:
+                raise DataError(f"{where}: {column} {rec[column]!r} is not one of {', '.join(levels)}")
+            row[column] = rec[column]
+        first = first_row.setdefault(row["school"], (where, row))
+        for column in ("schavg", "schgend", "type"):  # school-level columns
+            if row[column] != first[1][column]:
+                raise DataError(f"{where}: school {row['school']} has {column} {row[column]!r}, but "
+                                f"{first[0]} gives it {first[1][column]!r} (a school has one value)")
+        records.append(row)
+    df = pd.DataFrame(records)
+    for column, (levels, ordered) in EXAM_CATEGORIES.items():
+        df[column] = pd.Categorical(df[column], categories=levels, ordered=ordered)
+    return df
+
+
+def load_cbpp(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read and validate lme4's ``cbpp`` data: new cases of contagious bovine pleuropneumonia per herd
+    and period. Columns ``herd``, ``period`` (1-4), ``incidence`` (new cases) and ``size`` (the herd's
+    size at the start of the period), all ints. Raises :class:`DataError` naming the problem and the
+    row for: a missing or empty file, a missing column, a wrong number of fields, a value that is not a
+    whole number, a period outside 1-4, a size below 1, more cases than animals, and a herd and period
+    given twice.
+    """
+    path = Path(path) if path is not None else DATA_DIR / "cbpp.csv"
+    records, seen = [], {}
+    for where, rec in _read_csv_rows(path, ("herd", "period", "incidence", "size")):
+        row = {"herd": _whole_number(where, "herd", rec["herd"], 1),
+               "period": _whole_number(where, "period", rec["period"], 1),
+               "incidence": _whole_number(where, "incidence", rec["incidence"], 0),
+               "size": _whole_number(where, "size", rec["size"], 1)}
+        if row["period"] > 4:
+            raise DataError(f"{where}: period {row['period']} is not one of 1, 2, 3, 4")
+        if row["incidence"] > row["size"]:
+            raise DataError(f"{where}: incidence {row['incidence']} is more than the herd's size {row['size']}")
+        key = (row["herd"], row["period"])
+        if key in seen:
+            raise DataError(f"{where}: herd {key[0]}, period {key[1]} was already given in {seen[key]}")
+        seen[key] = where
+        records.append(row)
+    return pd.DataFrame(records).astype(int)
+
+
+# --------------------------------------------------------------------------------------------------
 # Part I: the true values behind the simulated scores, and the shrinkage plot
 # --------------------------------------------------------------------------------------------------
 
