@@ -49,7 +49,10 @@ $(STAMP): requirements.txt
 
 env: $(STAMP)
 
+# First fill the execution cache with every changed chapter, one kernel per core (_ext/execute_parallel.py);
+# then the strict build, which finds them cached (and re-runs, and reports, any that failed).
 book: $(STAMP)
+	$(PY) _ext/execute_parallel.py .
 	$(JB) build . $(STRICT)
 
 serve:

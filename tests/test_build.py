@@ -14,7 +14,8 @@ def test_makefile_build_is_strict():
     makefile = (ROOT / "Makefile").read_text()
     strict = re.search(r"^STRICT\s*:?=\s*(.+)$", makefile, re.M)
     assert strict and strict.group(1).split() == STRICT_FLAGS
-    assert re.search(r"^book:.*\n\t\$\(JB\) build \. \$\(STRICT\)", makefile, re.M)
+    assert re.search(r"^book:.*\n\t\$\(PY\) _ext/execute_parallel\.py \.\n\t\$\(JB\) build \. \$\(STRICT\)",
+                     makefile, re.M)
     assert re.search(r"^\.PHONY:.*\bbook\b.*\btest\b", makefile, re.M)
 
 

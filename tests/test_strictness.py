@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -66,6 +67,10 @@ def make_tiny_book(tmp_path, body: str):
 
 
 def build(book):
+    """As `make book` builds: the parallel execution first, then the strict build (whose output is
+    returned; the first step reports failures but leaves them to the build)."""
+    subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book)],
+                   check=True, capture_output=True, timeout=600)
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(book), *STRICT_FLAGS],
         stdout=subprocess.PIPE,
@@ -86,3 +91,22 @@ def test_fault_fails_build_and_names_chapter(tmp_path, fault):
     assert proc.returncode != 0, f"the build passed despite a {fault}:\n{proc.stdout[-4000:]}"
     assert "tiny" in proc.stdout and ("warning" in proc.stdout.lower() or "error" in proc.stdout.lower())
     assert "book/tiny" in proc.stdout, f"the output does not name the chapter:\n{proc.stdout[-4000:]}"
+
+
+def test_parallel_execution_fills_the_cache_the_build_uses(tmp_path):
+    """Two chapters executed by _ext/execute_parallel.py are cache hits for the strict build."""
+    book = make_tiny_book(tmp_path, GOOD)
+    second = HEADER.replace("(tiny)=", "(tiny2)=") + "```{code-cell} ipython3\nprint(2)\n```\n"
+    (book / "book" / "tiny2.md").write_text(second)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: book/tiny\n"
+                                   "  - file: book/tiny2\n")
+    first = subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book), "--jobs", "2"],
+                           capture_output=True, text=True, timeout=600)
+    assert "executing 2 page(s), 2 at a time" in first.stdout, first.stdout + first.stderr
+    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(book), *STRICT_FLAGS, "-v"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc.stdout.count("Using cached notebook") == 2 and "Executing notebook using" not in proc.stdout
+    again = subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book)],
+                           capture_output=True, text=True, timeout=600)
+    assert "every page is in the execution cache" in again.stdout

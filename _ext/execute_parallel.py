@@ -1,0 +1,139 @@
+"""Fill the build's execution cache two chapters at a time, before ``jupyter-book build`` runs.
+
+Jupyter Book 1 executes the pages one after another while Sphinx reads them, although most of a
+chapter's time is a single-core fixed cost (kernel start, imports, the first compile). This runs first
+(``make book`` calls it): it reads every page of the table of contents as the build will (myst-nb's own
+MyST reader, so the cache key, a hash of the code cells, their metadata and the kernelspec, is the
+build's), skips the ones the cache already holds, and executes the others in fresh kernels, up to one
+per core (longest first, from the times the cache recorded last), with book/ as the working directory
+and deprecations as errors (``strict_warnings``), exactly as the build would. Each success goes into
+the cache; the build then finds every page there and executes nothing.
+
+A page that fails is not cached and is only reported here: the build executes it again itself and fails
+with its usual strict message, naming the chapter. So strictness, the per-chapter error messages and the
+cache are the build's own. What the chapters compile is cached between the kernels by PyTensor (its
+compile directory takes a lock) and Numba (atomic file writes), both made for concurrent processes.
+
+Usage: python _ext/execute_parallel.py [SOURCE_DIR] [--path-output DIR] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import strict_warnings  # noqa: E402
+
+
+def toc_pages(root: Path) -> list[Path]:
+    """The source files named in ``_toc.yml`` (root, parts and chapters), in order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    found = []
+    for name in names:
+        path = root / name
+        path = path if path.suffix else path.with_suffix(".md")
+        if path.is_file() and path not in found:
+            found.append(path)
+    return found
+
+
+def read_notebook(path: Path):
+    """The page as myst-nb reads it for the build (None for a page that is not a notebook)."""
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    text = path.read_text(encoding="utf-8")
+    if not is_myst_markdown_notebook(text):
+        return None
+    nb = read_myst_markdown_notebook(text, config=MdParserConfig(), add_source_map=True, path=str(path))
+    return nb if any(cell.cell_type == "code" for cell in nb.cells) else None
+
+
+def execute(path: Path, nb, timeout: int):
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout, allow_errors=False,
+                                 meta_override=True)
+    return path, nb, result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?", default=".", help="the book's root (where _toc.yml is)")
+    parser.add_argument("--path-output", default=None, help="as jupyter-book build's (default: SOURCE)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="kernels at once")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell, as in _config.yml")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    root = Path(args.source).resolve()
+    build = Path(args.path_output or root).resolve() / "_build"
+    build.mkdir(parents=True, exist_ok=True)
+    os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
+    cache = get_cache(str(build / ".jupyter_cache"))
+    last_seconds = {Path(r.uri).resolve(): (r.data or {}).get("execution_seconds") or 0.0
+                    for r in cache.list_cache_records()}
+
+    todo = []
+    for path in toc_pages(root):
+        nb = read_notebook(path)
+        if nb is None:
+            continue
+        try:
+            cache.match_cache_notebook(nb)
+            continue  # cached: the build will use it
+        except KeyError:
+            todo.append((path, nb))
+    if not todo:
+        print("execute_parallel: every page is in the execution cache")
+        return 0
+    # Longest first, so that two long chapters don't end up last on one core.
+    todo.sort(key=lambda item: (-last_seconds.get(item[0], 0.0), -item[0].stat().st_size))
+    jobs = min(args.jobs, len(todo))
+    print(f"execute_parallel: executing {len(todo)} page(s), {jobs} at a time", flush=True)
+    start, failed = time.perf_counter(), []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute, path, nb, args.timeout) for path, nb in todo]
+        for future in as_completed(futures):
+            path, nb, result = future.result()
+            name = path.relative_to(root)
+            if result.err is not None:
+                failed.append(name)
+                print(f"execute_parallel: {name} failed ({type(result.err).__name__}); "
+                      "the build will run it again and report it", flush=True)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": result.time}),
+                                        check_validity=False, overwrite=True)
+            print(f"execute_parallel: {name} in {result.time:.1f} s", flush=True)
+    print(f"execute_parallel: done in {time.perf_counter() - start:.1f} s"
+          + (f"; {len(failed)} failed: {', '.join(map(str, failed))}" if failed else ""), flush=True)
+    return 0  # failures are the build's to report, with its strict message
+
+
+if __name__ == "__main__":
+    sys.exit(main())
