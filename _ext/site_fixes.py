@@ -12,11 +12,25 @@ passes axe-core's accessibility checks.
 3. Links in exercises and admonitions have too little contrast with sphinx-book-theme's link colour
    (axe's serious "color-contrast" rule): book/_static/site_fixes.css sets a darker one.
 
+4. Pages light enough for a phone: every page gets a ``<meta name="description">`` (its first
+   paragraph, shortened), and every ``<img>`` gets its ``width`` and ``height`` (no layout shift while it
+   loads) and ``loading="lazy"`` (a phone fetches a figure when it scrolls near it, not with the page).
+   book/_templates/layout.html defers the search scripts the theme puts on every page.
+
 (The theme's other first-visit console error, "Got invalid theme mode: .", is fixed in _config.yml by
 ``html_context: {default_mode: auto}``.) tests/test_site_browser.py checks that no page logs an error.
 """
 
 from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+
+DESCRIPTION_CHARS = 155  # what search engines show of a description
+IMG = re.compile(r"<img\b[^>]*>")
 
 
 def _script_key(script):
@@ -46,10 +60,83 @@ def _bibliography_roles(app, pagename, templatename, context, doctree):
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _first_paragraph(doctree) -> str:
+    """The page's first paragraph of prose, outside the chapter header, admonitions and code output."""
+    skip = (nodes.admonition, nodes.container, nodes.table, nodes.footnote, nodes.citation)
+    for paragraph in doctree.findall(nodes.paragraph):
+        parent, inside = paragraph.parent, False
+        while parent is not None:
+            if isinstance(parent, skip) or "chapter-header" in parent.get("classes", []):
+                inside = True
+                break
+            parent = parent.parent
+        text = " ".join(paragraph.astext().split())
+        if not inside and len(text) > 40:
+            return text
+    return ""
+
+
+def description(doctree, title: str) -> str:
+    """A meta description: the first paragraph cut at a word before DESCRIPTION_CHARS, or the title."""
+    text = _first_paragraph(doctree) if doctree is not None else ""
+    if not text:
+        return title
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _meta_description(app, pagename, templatename, context, doctree):
+    title = re.sub(r"<[^>]+>", "", context.get("title", "") or "") or app.config.project
+    text = description(doctree, html.unescape(title))
+    tag = f'<meta name="description" content="{html.escape(text, quote=True)}" />\n'
+    context["metatags"] = context.get("metatags", "") + tag
+
+
+def sized_images(page_html: str, page_path: Path) -> str:
+    """``page_html`` with width, height, loading="lazy" and decoding="async" on every local <img> that
+    lacks them (sizes read from the image files beside the page)."""
+    from PIL import Image
+
+    def fix(match):
+        tag = match.group(0)
+        src = re.search(r'\ssrc="([^"]+)"', tag)
+        if not src or re.search(r"\swidth=", tag) or "://" in src.group(1) or src.group(1).startswith("data:"):
+            return tag
+        file = (page_path.parent / html.unescape(src.group(1)).split("#")[0].split("?")[0]).resolve()
+        if not file.is_file():
+            return tag
+        try:
+            with Image.open(file) as image:
+                width, height = image.size
+        except Exception:  # noqa: BLE001 - an SVG or an unreadable file: leave the tag alone
+            return tag
+        extra = f' width="{width}" height="{height}"'
+        if "loading=" not in tag:
+            extra += ' loading="lazy" decoding="async"'
+        return tag[:4] + extra + tag[4:]
+
+    return IMG.sub(fix, page_html)
+
+
+def _size_images(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "<img" in text:
+            fixed = sized_images(text, page)
+            if fixed != text:
+                page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
     # After the other extensions (sphinx.ext.mathjax adds its scripts at the default priority 500).
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _bibliography_roles)
+    # 4. Phones: a description for every page, sizes and lazy loading for every image.
+    app.connect("html-page-context", _meta_description)
+    app.connect("build-finished", _size_images)
     # 3. Colour contrast (book/_static/site_fixes.css says why).
     app.add_css_file("site_fixes.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,54 @@
+"""Unit tests of _ext/site_fixes.py's page fixes for phones (the built site is checked in the browser
+tests): meta descriptions, and image sizes with lazy loading."""
+
+from __future__ import annotations
+
+import sys
+
+from docutils import nodes
+from PIL import Image
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import site_fixes as F  # noqa: E402
+
+
+def _doc(*paragraphs, header=None):
+    doc = nodes.document("", "")
+    if header is not None:
+        box = nodes.container(classes=["chapter-header"])
+        box += nodes.paragraph(text=header)
+        doc += box
+    for text in paragraphs:
+        doc += nodes.paragraph(text=text)
+    return doc
+
+
+def test_description_is_the_first_paragraph_outside_the_header_cut_at_a_word():
+    long = "Partial pooling pulls each group's estimate toward the mean of all groups " * 4
+    text = F.description(_doc(long, header="In this chapter you will learn many things at once."), "Title")
+    assert text.startswith("Partial pooling") and text.endswith("…") and len(text) <= F.DESCRIPTION_CHARS
+    assert not text[:-1].endswith(" ")
+
+
+def test_description_falls_back_to_the_title():
+    assert F.description(_doc("Too short."), "Glossary") == "Glossary"
+    assert F.description(None, "Search") == "Search"
+
+
+def test_images_get_their_size_and_lazy_loading(tmp_path):
+    (tmp_path / "_images").mkdir()
+    Image.new("RGB", (640, 380)).save(tmp_path / "_images" / "fig.png")
+    page = tmp_path / "book" / "page.html"
+    page.parent.mkdir()
+    html = '<p><img alt="A funnel" src="../_images/fig.png" /></p><img src="https://x.org/a.png">'
+    fixed = F.sized_images(html, page)
+    assert '<img width="640" height="380" loading="lazy" decoding="async" alt="A funnel"' in fixed
+    assert '<img src="https://x.org/a.png">' in fixed  # not ours: left alone
+    assert F.sized_images(fixed, page) == fixed  # sized once only
+
+
+def test_a_missing_image_file_is_left_alone(tmp_path):
+    html = '<img src="nope.png">'
+    assert F.sized_images(html, tmp_path / "page.html") == html
