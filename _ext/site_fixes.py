@@ -39,6 +39,23 @@ def _script_key(script):
     return (filename, tuple(sorted((k, str(v)) for k, v in attributes.items())))
 
 
+#: Scripts that inline scripts on the page use as they run: they must stay blocking.
+BLOCKING_SCRIPTS = ("documentation_options.js",)
+
+
+def _deferred(script):
+    """The script loaded with ``defer`` (it runs in order, after parsing), unless it is inline, already
+    async or deferred, or in :data:`BLOCKING_SCRIPTS`."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    filename = getattr(script, "filename", script) or ""
+    attributes = dict(getattr(script, "attributes", {}) or {})
+    if not filename or "body" in attributes or {"async", "defer"} & set(attributes) \
+            or filename.split("?")[0].endswith(BLOCKING_SCRIPTS):
+        return script
+    return _JavaScript(filename, priority=getattr(script, "priority", 500), **attributes, defer="defer")
+
+
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
@@ -50,7 +67,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
         if key in seen:
             continue
         seen.add(key)
-        unique.append(script)
+        unique.append(_deferred(script))  # 4. nothing but the page itself blocks the first paint
     context["script_files"] = unique
 
 

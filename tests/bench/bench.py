@@ -6,6 +6,7 @@
 4. The floor under a modelling chapter: ``floor_chapter.md`` (fresh kernel, imports, nutpie's first
    compile, one small fit) in a fresh kernel, with the same empty caches.
 5. Each page's transfer size.
+6. Lighthouse's scores for every chapter page (tests/bench/lighthouse_scores.py).
 
 Targets on a 2-core machine: clean build <= 150 s, no-change rebuild <= 5 s, every chapter <= 20 s
 (Part III chapters <= 30 s), median chapter <= 12 s. The tables mark what misses its target; the
@@ -107,6 +108,11 @@ def main() -> None:
         from page_weight import main as page_weight_main
 
         page_weight_main([str(out / "_build" / "html")])
+
+        print("\n## Lighthouse (mobile preset, served with gzip on localhost)\n")
+        from lighthouse_scores import main as lighthouse_main
+
+        lighthouse_main([str(out / "_build" / "html")])
 
 
 if __name__ == "__main__":

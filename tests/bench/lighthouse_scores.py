@@ -1,0 +1,75 @@
+"""Lighthouse's scores for every chapter page: the mobile preset (Lighthouse's default: a mid-range
+phone, slow 4G), against the built site served on localhost with gzip as a static host would.
+
+    .venv/bin/python tests/bench/lighthouse_scores.py [SITE_DIR]     # default: _build/html
+
+Lighthouse 12 comes from the npm registry (tests/bench/lighthouse/package.json, installed on first use
+with `npm ci`) and drives Debian's Chromium. ``make bench`` calls ``main()``. Targets (issue 14):
+performance >= 90, accessibility, best practices and SEO 100, total byte weight <= 400 KB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import site_support  # noqa: E402
+
+LIGHTHOUSE_DIR = HERE / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+TARGETS = {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 100}
+BYTE_BUDGET = 400_000
+
+
+def lighthouse_bin() -> Path:
+    binary = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LIGHTHOUSE_DIR, check=True)
+    return binary
+
+
+def score_page(url: str, binary: Path) -> dict:
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        report = Path(tmp) / "report.json"
+        flags = " ".join([*site_support.CHROMIUM_ARGS, f"--user-data-dir={tmp}/profile"])
+        proc = subprocess.run(
+            [str(binary), url, "--quiet", "--output=json", f"--output-path={report}",
+             f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={flags}"],
+            env={**os.environ, "CHROME_PATH": str(site_support.CHROMIUM)}, capture_output=True, text=True,
+            timeout=300)
+        if proc.returncode != 0 or not report.exists():
+            return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no report"]}
+        data = json.loads(report.read_text())
+    scores = {c: round(100 * (data["categories"][c]["score"] or 0)) for c in CATEGORIES}
+    scores["bytes"] = int(data["audits"]["total-byte-weight"]["numericValue"])
+    scores["fcp"] = data["audits"]["first-contentful-paint"]["numericValue"] / 1000
+    scores["lcp"] = data["audits"]["largest-contentful-paint"]["numericValue"] / 1000
+    return scores
+
+
+def main(argv=None) -> None:
+    site = Path((argv or sys.argv[1:] or [str(HERE.parent.parent / "_build" / "html")])[0])
+    binary = lighthouse_bin()
+    chapters = [p for p in site_support.toc_pages() if (site / p).is_file()]
+    print("| page | performance | accessibility | best practices | SEO | KB | FCP s | LCP s | |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    with site_support.serve(site) as base:
+        for page in chapters:
+            s = score_page(base + page, binary)
+            if "error" in s:
+                print(f"| {page} | | | | | | | | lighthouse failed: {s['error'][0][:80]} |")
+                continue
+            misses = [c for c in CATEGORIES if s[c] < TARGETS[c]] + (["bytes"] if s["bytes"] > BYTE_BUDGET else [])
+            print(f"| {page} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} | "
+                  f"{s['bytes'] / 1000:.0f} | {s['fcp']:.1f} | {s['lcp']:.1f} | "
+                  f"{'ok' if not misses else 'MISS ' + ', '.join(misses)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
