@@ -31,17 +31,18 @@ sys.path.insert(0, str(HERE))
 import strict_warnings  # noqa: E402
 
 
-def toc_pages(root: Path) -> list[Path]:
-    """The source files named in ``_toc.yml`` (root, parts and chapters), in order."""
+def toc_files(toc_path: Path) -> list[str]:
+    """Every file named in a ``_toc.yml`` (root, parts and chapters), in order, as written there
+    (paths relative to the book's root, usually without extension)."""
     import yaml
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    found = [toc["root"]]
 
     def walk(node):
         if isinstance(node, dict):
             if "file" in node:
-                names.append(node["file"])
+                found.append(node["file"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -49,8 +50,13 @@ def toc_pages(root: Path) -> list[Path]:
                 walk(item)
 
     walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def toc_pages(root: Path) -> list[Path]:
+    """The source files that ``root/_toc.yml`` names, once each, in order."""
     found = []
-    for name in names:
+    for name in toc_files(root / "_toc.yml"):
         path = root / name
         path = path if path.suffix else path.with_suffix(".md")
         if path.is_file() and path not in found:

@@ -143,6 +143,30 @@ def _read_csv_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[str, dict
     return rows
 
 
+def _whole_number(where: str, column: str, text: str, minimum: int) -> int:
+    if text == "":
+        raise DataError(f"{where}: {column} is missing")
+    try:
+        value = int(text)
+    except ValueError:
+        raise DataError(f"{where}: {column} {text!r} is not a whole number") from None
+    if value < minimum:
+        raise DataError(f"{where}: {column} {value} is below {minimum}")
+    return value
+
+
+def _finite_number(where: str, column: str, text: str) -> float:
+    if text == "":
+        raise DataError(f"{where}: {column} is missing")
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{where}: {column} {text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise DataError(f"{where}: {column} {text!r} is not a finite number")
+    return value
+
+
 def load_scores(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Read and validate the test scores: one row per student, columns ``class`` and ``score``.
 
@@ -157,14 +181,7 @@ def load_scores(path: str | os.PathLike | None = None) -> pd.DataFrame:
         label, value = record["class"], record["score"]
         if label == "":
             raise DataError(f"{where}: class is missing")
-        if value == "":
-            raise DataError(f"{where}: score is missing")
-        try:
-            number = float(value)
-        except ValueError:
-            raise DataError(f"{where}: score {value!r} is not a number") from None
-        if not np.isfinite(number):
-            raise DataError(f"{where}: score {value!r} is not a finite number")
+        number = _finite_number(where, "score", value)
         if not 0.0 <= number <= 1.0:
             raise DataError(f"{where}: score {number:g} is outside [0, 1]")
         try:
@@ -204,17 +221,7 @@ def load_eight_schools(path: str | os.PathLike | None = None) -> pd.DataFrame:
         school = rec["school"]
         if not school:
             raise DataError(f"{where}: school is missing")
-        values = {}
-        for col in ("effect", "se"):
-            text = rec[col]
-            if text == "":
-                raise DataError(f"{where}: {col} is missing")
-            try:
-                values[col] = float(text)
-            except ValueError:
-                raise DataError(f"{where}: {col} {text!r} is not a number") from None
-            if not np.isfinite(values[col]):
-                raise DataError(f"{where}: {col} {text!r} is not a finite number")
+        values = {col: _finite_number(where, col, rec[col]) for col in ("effect", "se")}
         if values["se"] <= 0:
             raise DataError(f"{where}: se {values['se']:g} must be positive")
         rows.append({"school": school, **values})
@@ -238,30 +245,6 @@ EXAM_CATEGORIES = {
     "intake": (["bottom 25%", "mid 50%", "top 25%"], True),
 }
 EXAM_NUMBERS = ("normexam", "standLRT", "schavg")
-
-
-def _whole_number(where: str, column: str, text: str, minimum: int) -> int:
-    if text == "":
-        raise DataError(f"{where}: {column} is missing")
-    try:
-        value = int(text)
-    except ValueError:
-        raise DataError(f"{where}: {column} {text!r} is not a whole number") from None
-    if value < minimum:
-        raise DataError(f"{where}: {column} {value} is below {minimum}")
-    return value
-
-
-def _finite_number(where: str, column: str, text: str) -> float:
-    if text == "":
-        raise DataError(f"{where}: {column} is missing")
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(f"{where}: {column} {text!r} is not a number") from None
-    if not np.isfinite(value):
-        raise DataError(f"{where}: {column} {text!r} is not a finite number")
-    return value
 
 
 def load_exam(path: str | os.PathLike | None = None) -> pd.DataFrame:

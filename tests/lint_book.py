@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import jupytext
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import execute_parallel  # noqa: E402  (the build's toc reader)
 ALLOWED_TAGS = {"hide-input", "hide-output", "remove-cell", "raises-exception"}
 
 # Calls that draw a figure; a cell making one must carry a caption and alt text.
@@ -24,22 +27,9 @@ GLUE_DIRECTIVE = re.compile(r"^[`:]{3,}\{glue(?::(?:figure|math|md|any))?\}\s+(\
 
 
 def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every file named in _toc.yml, in order, as paths relative to the root without extension."""
-    toc = yaml.safe_load(toc_path.read_text())
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
+    """Every file named in _toc.yml, in order, as paths relative to the root without extension (the
+    build's own reader of the toc, in _ext/execute_parallel.py)."""
+    return execute_parallel.toc_files(toc_path)
 
 
 def book_pages(book_dir: Path = ROOT / "book") -> list[Path]:
