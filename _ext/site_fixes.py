@@ -67,7 +67,9 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
         if key in seen:
             continue
         seen.add(key)
-        unique.append(_deferred(script))  # 4. nothing but the page itself blocks the first paint
+        # 4. nothing but the page itself blocks the first paint; but search.html loads searchtools.js
+        # blocking (Sphinx's search template), and it needs doctools.js to have run before it.
+        unique.append(script if pagename == "search" else _deferred(script))
     context["script_files"] = unique
 
 
