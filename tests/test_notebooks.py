@@ -241,7 +241,7 @@ def _solution_snippets(chapter: str) -> list[str]:
     for block in pattern.findall(text):
         for line in _lines_outside_yaml(block):
             if (len(line) > 25 and line not in outside and "{" not in line  # (substring test)
-                    and not line.startswith((":", "```", "#", "-", "import ", "from "))):
+                    and not line.startswith((":", "```", "#", "-", "import ", "from ", "glue("))):  # glue: build only
                 snippets.append(line)
     return snippets
 
