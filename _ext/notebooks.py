@@ -478,9 +478,10 @@ def _context(app, docname: str, citations: dict) -> Context:
     )
 
 
-#: What a reader needs besides the packages the notebooks import: a Jupyter kernel to run them, and
-#: the sampler the chapters name in ``pm.sample(..., nuts_sampler="nutpie")`` (PyMC finds it by name).
-READER_EXTRAS = ("ipykernel", "nutpie")
+#: What a reader needs besides the packages the notebooks import: a Jupyter kernel to run them, the
+#: sampler the chapters name in ``pm.sample(..., nuts_sampler="nutpie")`` (PyMC finds it by name), and
+#: Jinja2, which pandas' ``DataFrame.style`` (formatted tables) needs but does not install.
+READER_EXTRAS = ("ipykernel", "nutpie", "jinja2")
 
 
 def imported_modules(sources) -> set[str]:
