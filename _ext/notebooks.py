@@ -298,24 +298,23 @@ def reader_code(source: str, docname: str = "") -> str:
         return source
     lines = source.splitlines()
     replace: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        for stmt in body if isinstance(body, list) else []:
-            start, end = stmt.lineno - 1, stmt.end_lineno - 1
-            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-            if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] in BUILD_ONLY_MODULES:
-                kept = [a for a in stmt.names if a.name != "glue"]
-                if kept:
-                    raise LoweringError(f"{docname}: imports {', '.join(a.name for a in kept)} from "
-                                        f"{stmt.module}, a build-only package; readers don't have it")
-                replace[start] = (end, [])
-            elif _is_glue_call(stmt):
-                call = stmt.value
-                shown = next((k.value for k in call.keywords if k.arg == "display"), None)
-                if len(call.args) < 2:
-                    raise LoweringError(f"{docname}: glue(...) without a name and a value: {ast.unparse(call)}")
-                hidden = isinstance(shown, ast.Constant) and shown.value is False
-                replace[start] = (end, [] if hidden else [f"{indent}display({ast.unparse(call.args[1])})"])
+    for stmt in ast.walk(tree):  # every statement, at any depth (bodies, else branches, handlers)
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] in BUILD_ONLY_MODULES:
+            kept = [a for a in stmt.names if a.name != "glue"]
+            if kept:
+                raise LoweringError(f"{docname}: imports {', '.join(a.name for a in kept)} from "
+                                    f"{stmt.module}, a build-only package; readers don't have it")
+            replace[stmt.lineno - 1] = (stmt.end_lineno - 1, [])
+        elif _is_glue_call(stmt):
+            call = stmt.value
+            shown = next((k.value for k in call.keywords if k.arg == "display"), None)
+            if len(call.args) < 2:
+                raise LoweringError(f"{docname}: glue(...) without a name and a value: {ast.unparse(call)}")
+            hidden = isinstance(shown, ast.Constant) and shown.value is False
+            first = lines[stmt.lineno - 1]
+            indent = first[: len(first) - len(first.lstrip())]
+            replace[stmt.lineno - 1] = (stmt.end_lineno - 1,
+                                        [] if hidden else [f"{indent}display({ast.unparse(call.args[1])})"])
     if not replace:
         return source
     out, i = [], 0

@@ -150,6 +150,9 @@ def test_a_cell_of_only_glue_disappears_and_a_shown_glue_is_displayed():
     assert N.reader_code('glue("a", 1, display=False)\n# the value for the text') == ""
     assert N.reader_code('for i in range(2):\n    glue(f"a{i}", i)') == "for i in range(2):\n    display(i)"
     assert N.reader_code("%matplotlib inline") == "%matplotlib inline"  # IPython syntax: left alone
+    # at any depth, not only in bodies: an else branch too
+    assert N.reader_code('if x:\n    pass\nelse:\n    glue("a", 1, display=False)\n    y = 2') == (
+        "if x:\n    pass\nelse:\n    y = 2")
 
 
 @pytest.mark.parametrize(
