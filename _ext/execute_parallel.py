@@ -14,6 +14,10 @@ with its usual strict message, naming the chapter. So strictness, the per-chapte
 cache are the build's own. What the chapters compile is cached between the kernels by PyTensor (its
 compile directory takes a lock) and Numba (atomic file writes), both made for concurrent processes.
 
+When a run ends with every page cached, it leaves a stamp in the cache folder; the next run returns at
+once if no page of the table of contents (nor _toc.yml) changed since, without importing or reading
+anything (the no-change rebuild).
+
 Usage: python _ext/execute_parallel.py [SOURCE_DIR] [--path-output DIR] [--jobs N]
 """
 
@@ -29,6 +33,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import strict_warnings  # noqa: E402
+
+
+STAMP = "execute_parallel.stamp"  # in the cache folder: every page was cached when it was written
 
 
 def toc_files(toc_path: Path) -> list[str]:
@@ -84,6 +91,11 @@ def execute(path: Path, nb, timeout: int):
     return path, nb, result
 
 
+def _write_stamp(stamp: Path, when_ns: int) -> None:
+    stamp.touch()
+    os.utime(stamp, ns=(when_ns, when_ns))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", nargs="?", default=".", help="the book's root (where _toc.yml is)")
@@ -94,19 +106,27 @@ def main(argv=None) -> int:
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
 
+    root = Path(args.source).resolve()
+    build = Path(args.path_output or root).resolve() / "_build"
+    stamp = build / ".jupyter_cache" / STAMP
+    started_ns = time.time_ns()  # the stamp gets this time: a page edited during the run is not missed
+    pages = toc_pages(root)
+    if stamp.is_file() and all(p.stat().st_mtime_ns <= stamp.stat().st_mtime_ns for p in [root / "_toc.yml", *pages]):
+        print("execute_parallel: no page changed since every page was cached")
+        return 0
+
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    root = Path(args.source).resolve()
-    build = Path(args.path_output or root).resolve() / "_build"
     build.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)
     os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
     cache = get_cache(str(build / ".jupyter_cache"))
     last_seconds = {Path(r.uri).resolve(): (r.data or {}).get("execution_seconds") or 0.0
                     for r in cache.list_cache_records()}
 
     todo = []
-    for path in toc_pages(root):
+    for path in pages:
         nb = read_notebook(path)
         if nb is None:
             continue
@@ -117,6 +137,7 @@ def main(argv=None) -> int:
             todo.append((path, nb))
     if not todo:
         print("execute_parallel: every page is in the execution cache")
+        _write_stamp(stamp, started_ns)
         return 0
     # Longest first, so that two long chapters don't end up last on one core.
     todo.sort(key=lambda item: (-last_seconds.get(item[0], 0.0), -item[0].stat().st_size))
@@ -138,6 +159,8 @@ def main(argv=None) -> int:
             print(f"execute_parallel: {name} in {result.time:.1f} s", flush=True)
     print(f"execute_parallel: done in {time.perf_counter() - start:.1f} s"
           + (f"; {len(failed)} failed: {', '.join(map(str, failed))}" if failed else ""), flush=True)
+    if not failed:
+        _write_stamp(stamp, started_ns)
     return 0  # failures are the build's to report, with its strict message
 
 

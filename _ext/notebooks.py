@@ -552,16 +552,50 @@ def _write_zip(path: Path, top: str, notebooks, helper: Path, data_files, requir
         zf.writestr(f"{top}/README.txt", readme)
 
 
+FINGERPRINT = ".inputs"  # in the notebooks' folder: what the last write was made from
+
+
+def inputs_fingerprint(paths) -> str:
+    """A fingerprint of files (path, size and modification time of each; a missing file counts too):
+    equal fingerprints mean the notebooks and zips made from them would come out the same."""
+    import hashlib
+
+    rows = []
+    for path in sorted({Path(p) for p in paths}, key=str):
+        try:
+            stat = path.stat()
+            rows.append(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}")
+        except FileNotFoundError:
+            rows.append(f"{path}\tmissing")
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
 def write_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.srcdir)
     outdir = Path(app.outdir) / NOTEBOOK_DIR
     executed_dir = Path(app.outdir).parent / "jupyter_execute"
+    # A no-change rebuild writes nothing: the notebooks, zips and reader requirements depend only on
+    # these files (and finding the requirements' versions alone takes seconds).
+    docnames = list(_chapters(app))
+    inputs = [executed_dir / f"{d}.ipynb" for d in docnames] + \
+        [executed_dir / f"{d}.glue.json" for d in docnames] + \
+        [Path(app.env.doc2path(d)) for d in docnames] + \
+        [root / b for b in app.config.bibtex_bibfiles] + [root / "book" / "hbm.py"] + \
+        sorted(Path(__file__).parent.glob("*.py")) + \
+        [root / "_toc.yml", root / "_config.yml"] + \
+        (sorted((root / "data").iterdir()) if (root / "data").is_dir() else [])
+    outputs = [outdir / f"{kind}-notebooks.zip" for kind in ("student", "complete")] + \
+        [outdir / f"{_slug(d)}.zip" for d in docnames]
+    fingerprint = inputs_fingerprint(inputs)
+    stamp = outdir / FINGERPRINT
+    if docnames and stamp.is_file() and stamp.read_text() == fingerprint and all(p.is_file() for p in outputs):
+        return
     citations = bib_citations([root / b for b in app.config.bibtex_bibfiles])
     written = {"complete": [], "student": []}
     sources = []
-    for docname in _chapters(app):
+    for docname in docnames:
         executed_path = executed_dir / f"{docname}.ipynb"
         if not executed_path.exists():
             raise LoweringError(f"{docname}: no executed notebook at {executed_path}")
@@ -595,6 +629,7 @@ def write_notebooks(app, exception):
                    helper, data_files, requirements,
                    reader_readme(f"The chapter '{app.env.titles[docname].astext()}' ({complete_name}; "
                                  f"{student_name} is the version without solutions)"))
+    stamp.write_text(fingerprint)
 
 
 def setup(app):

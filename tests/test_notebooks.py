@@ -167,6 +167,22 @@ def test_code_for_readers_rejects_what_it_cannot_lower(source, problem):
         N.reader_code(source)
 
 
+def test_inputs_fingerprint_changes_with_any_input(tmp_path):
+    """A no-change rebuild skips writing the notebooks only while the fingerprint of its inputs holds."""
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.md"
+    a.write_text("one")
+    b.write_text("two")
+    first = N.inputs_fingerprint([a, b])
+    assert N.inputs_fingerprint([b, a]) == first  # order does not matter
+    b.write_text("two!")  # a new size
+    second = N.inputs_fingerprint([a, b])
+    assert second != first
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))  # same size, newer
+    assert N.inputs_fingerprint([a, b]) != second
+    b.unlink()  # a missing input counts too
+    assert N.inputs_fingerprint([a, b]) != N.inputs_fingerprint([a])
+
+
 def test_reader_requirements_pin_what_the_code_imports():
     text = N.reader_requirements(["import os\nimport numpy as np\nfrom scipy import stats\nimport hbm"])
     pins = [line for line in text.splitlines() if line and not line.startswith("#")]

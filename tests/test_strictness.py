@@ -107,6 +107,25 @@ def test_parallel_execution_fills_the_cache_the_build_uses(tmp_path):
                           stderr=subprocess.STDOUT, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert proc.stdout.count("Using cached notebook") == 2 and "Executing notebook using" not in proc.stdout
-    again = subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book)],
-                           capture_output=True, text=True, timeout=600)
-    assert "every page is in the execution cache" in again.stdout
+    # Nothing changed: the stamp the first run left makes the second return at once.
+    assert "no page changed since every page was cached" in run_parallel(book).stdout
+    # A page edited (prose only): it is read again, and found in the cache.
+    (book / "book" / "tiny2.md").write_text(second + "\nMore prose.\n")
+    assert "every page is in the execution cache" in run_parallel(book).stdout
+    assert "no page changed" in run_parallel(book).stdout
+    # Its code edited: it is executed again.
+    (book / "book" / "tiny2.md").write_text(second.replace("print(2)", "print(3)"))
+    assert "executing 1 page(s)" in run_parallel(book).stdout
+
+
+def run_parallel(book):
+    return subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_parallel_execution_leaves_no_stamp_after_a_failure(tmp_path):
+    """A page that failed is not cached, so the next run must look again (no "no page changed")."""
+    book = make_tiny_book(tmp_path, FAULTS["failing cell"])
+    assert "failed" in run_parallel(book).stdout
+    again = run_parallel(book).stdout
+    assert "no page changed" not in again and "executing 1 page(s)" in again, again
