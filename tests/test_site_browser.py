@@ -286,6 +286,35 @@ def test_search_finds_chapter(browser, base_url, query, target):
     assert not errors, f"errors while searching for {query!r}:\n{_bullets(errors)}"
 
 
+def test_search_from_a_chapter_page(browser, base_url):
+    """The search dialog of a chapter page (which loads no search index: book/_templates/layout.html)
+    sends the query to search.html, which finds the chapter."""
+    context = browser.new_context(viewport=DESKTOP)
+    errors = []
+    site_support.block_other_hosts(context, errors)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base_url}book/notation.html")
+        page.wait_for_load_state("load")
+        page.locator("button.search-button__button").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.wait_for(state="visible", timeout=5_000)
+        box.fill("funnel")
+        box.press("Enter")
+        page.wait_for_url("**/search.html?q=funnel*", timeout=10_000)
+        page.wait_for_function(
+            "() => document.querySelector('#search-results h2')?.textContent.startsWith('Search Results')",
+            timeout=15_000,
+        )
+        hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+    finally:
+        context.close()
+    assert any("funnel.html" in urlsplit(href).path for href in hrefs), hrefs
+    assert not errors, f"errors while searching from a chapter page:\n{_bullets(errors)}"
+
+
 def _soup(site_dir: Path, page_path: str) -> BeautifulSoup:
     return BeautifulSoup((site_dir / page_path).read_text(encoding="utf-8"), "html.parser")
 
