@@ -2,7 +2,7 @@
 served on 127.0.0.1.
 
 Each page is visited once, cold (new browser context, empty cache), and the visit is recorded: every
-request, failed request, HTTP error, console error and page error, the bytes transferred, what MathJax
+request, failed request, HTTP error, console error and page error, the bytes transferred, the math
 rendered, and an axe-core accessibility scan. The per-page tests below assert on that record, so the
 whole file needs one browser, one server and one visit per page.
 
@@ -132,17 +132,20 @@ def record_visit(browser, base_url: str, page_path: str) -> Visit:
         visit.math = page.evaluate(
             r"""() => {
                 const sources = [...document.querySelectorAll('span.math, div.math')];
+                const drawn = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
                 return {
                     sources: sources.length,
-                    unrendered: sources.filter(el => !el.querySelector('mjx-container'))
+                    // _ext/mathml.py writes each equation as a <math> element at build time
+                    unrendered: sources.filter(el => !el.querySelector(':scope > math'))
                                        .map(el => el.textContent.trim().slice(0, 80)),
-                    containers: document.querySelectorAll('mjx-container').length,
-                    // TeX errors, and undefined macros (MathJax's noundefined package shows them in red)
-                    errors: [...document.querySelectorAll('mjx-merror')]
-                                .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 120))
-                                .concat([...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
-                                .filter(el => el.textContent.startsWith('\\'))
-                                .map(el => 'undefined macro ' + el.textContent)),
+                    elements: document.querySelectorAll('math').length,
+                    // MathML the browser lays out as nothing (not a MathML element, or hidden)
+                    empty: [...document.querySelectorAll('math')]
+                               .filter(el => !(el instanceof MathMLElement) || (!drawn(el) && el.checkVisibility()))
+                               .map(el => el.textContent.trim().slice(0, 80)),
+                    // what mathml.py writes when math-core cannot convert an equation, and MathML errors
+                    errors: [...document.querySelectorAll('code.math-error, merror')]
+                                .map(el => el.textContent.slice(0, 120)),
                 };
             }"""
         )
@@ -215,9 +218,10 @@ def test_page_weight_under_limit(visits, page_path):
     weight = visits(page_path).transfer_bytes
     assert weight > 0, f"no bytes measured for {page_path}: the measurement is broken"
     assert weight < page_weight.LIMIT_BYTES, (
-        f"{page_path} transfers {weight / 1e6:.2f} MB on a first visit (limit "
-        f"{page_weight.LIMIT_BYTES / 1e6:.0f} MB); run tests/bench/page_weight.py and lighten its figures "
-        "(size, dpi, format)"
+        f"{page_path} transfers {weight / 1000:.0f} kB on a first visit (limit "
+        f"{page_weight.LIMIT_BYTES / 1000:.0f} kB, issue 14's budget for a phone); run "
+        "tests/bench/page_weight.py to see what it loads, and lighten it (figures: size, dpi, format; "
+        "scripts, stylesheets and fonts every page loads)"
     )
 
 
@@ -235,22 +239,27 @@ def test_page_weights_function(browser, base_url, site_dir, visits):
 # --------------------------------------------------------------------------------------------------
 
 
-def test_math_renders_from_local_mathjax(visits):
+def test_math_renders_as_mathml(visits):
+    """Math is MathML written at build time (_ext/mathml.py): every math element on every page holds a
+    <math> element that the browser lays out, and no page loads MathJax (or any script) for it."""
     notation = visits("book/notation.html")
-    assert notation.math.get("containers", 0) > 0, (
-        "MathJax rendered no mjx-container on book/notation.html, which has inline math "
+    assert notation.math.get("elements", 0) > 0, (
+        "book/notation.html, which has inline math, has no <math> element "
         f"(math elements on the page: {notation.math.get('sources')})"
-    )
-    assert any(urlsplit(u).path.startswith("/_static/mathjax/") for u in notation.requests), (
-        "book/notation.html did not load MathJax from _static/mathjax"
     )
     problems = []
     for page_path in TOC_PAGES:
-        math = visits(page_path).math
+        visit = visits(page_path)
+        math = visit.math
         if math["unrendered"]:
-            problems.append(f"{page_path}: math not rendered: {math['unrendered'][:5]}")
+            problems.append(f"{page_path}: math not converted to MathML: {math['unrendered'][:5]}")
+        if math["empty"]:
+            problems.append(f"{page_path}: MathML the browser draws as nothing: {math['empty'][:5]}")
         if math["errors"]:
-            problems.append(f"{page_path}: MathJax errors: {math['errors'][:5]}")
+            problems.append(f"{page_path}: math errors: {math['errors'][:5]}")
+        mathjax = [u for u in visit.requests if "mathjax" in urlsplit(u).path.lower()]
+        if mathjax:
+            problems.append(f"{page_path}: loads MathJax, which the MathML pages do not need: {mathjax[:3]}")
     assert not problems, "math did not render:\n" + _bullets(problems)
 
 
@@ -276,6 +285,35 @@ def test_search_finds_chapter(browser, base_url, query, target):
         f"searching for {query!r} found no link to {target}; search said: {summary!r}; links: {hrefs}"
     )
     assert not errors, f"errors while searching for {query!r}:\n{_bullets(errors)}"
+
+
+def test_search_from_a_chapter_page(browser, base_url):
+    """The search dialog of a chapter page (which loads no search index: book/_templates/layout.html)
+    sends the query to search.html, which finds the chapter."""
+    context = browser.new_context(viewport=DESKTOP)
+    errors = []
+    site_support.block_other_hosts(context, errors)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base_url}book/notation.html")
+        page.wait_for_load_state("load")
+        page.locator("button.search-button__button").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.wait_for(state="visible", timeout=5_000)
+        box.fill("funnel")
+        box.press("Enter")
+        page.wait_for_url("**/search.html?q=funnel*", timeout=10_000)
+        page.wait_for_function(
+            "() => document.querySelector('#search-results h2')?.textContent.startsWith('Search Results')",
+            timeout=15_000,
+        )
+        hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+    finally:
+        context.close()
+    assert any("funnel.html" in urlsplit(href).path for href in hrefs), hrefs
+    assert not errors, f"errors while searching from a chapter page:\n{_bullets(errors)}"
 
 
 def _soup(site_dir: Path, page_path: str) -> BeautifulSoup:
