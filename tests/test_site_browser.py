@@ -263,15 +263,21 @@ def test_math_renders_as_mathml(visits):
     assert not problems, "math did not render:\n" + _bullets(problems)
 
 
-@pytest.mark.parametrize(("query", "target"), [("funnel", "funnel.html"), ("shrinkage", "shrinkage.html")])
-def test_search_finds_chapter(browser, base_url, query, target):
+def _page_logging_errors(browser):
+    """A desktop page that may ask only localhost, with a list that collects its console errors."""
     context = browser.new_context(viewport=DESKTOP)
     errors = []
     site_support.block_other_hosts(context, errors)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, errors
+
+
+@pytest.mark.parametrize(("query", "target"), [("funnel", "funnel.html"), ("shrinkage", "shrinkage.html")])
+def test_search_finds_chapter(browser, base_url, query, target):
+    context, page, errors = _page_logging_errors(browser)
     try:
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base_url}search.html?q={query}")
         page.wait_for_function(
             "() => document.querySelector('#search-results h2')?.textContent.startsWith('Search Results')",
@@ -290,13 +296,8 @@ def test_search_finds_chapter(browser, base_url, query, target):
 def test_search_from_a_chapter_page(browser, base_url):
     """The search dialog of a chapter page (which loads no search index: book/_templates/layout.html)
     sends the query to search.html, which finds the chapter."""
-    context = browser.new_context(viewport=DESKTOP)
-    errors = []
-    site_support.block_other_hosts(context, errors)
+    context, page, errors = _page_logging_errors(browser)
     try:
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base_url}book/notation.html")
         page.wait_for_load_state("load")
         page.locator("button.search-button__button").first.click()
