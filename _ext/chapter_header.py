@@ -91,8 +91,21 @@ def _merge(app, env, docnames, other):
     )
 
 
+#: Pages whose code reads the other pages (as _ext/execute_parallel.py's READS_OTHER_PAGES, which
+#: re-executes them): Sphinx must read them again whenever another page changed, or it keeps their old
+#: HTML although the execution cache holds the new result.
+READS_OTHER_DOCS = ("book/instructors",)
+
+
+def _outdated_readers(app, env, added, changed, removed):
+    if not (added or changed or removed):
+        return []
+    return [doc for doc in READS_OTHER_DOCS if doc in env.found_docs and doc not in changed | added]
+
+
 def setup(app):
     app.add_directive("chapter-header", ChapterHeader)
+    app.connect("env-get-outdated", _outdated_readers)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.add_css_file("chapter_header.css")

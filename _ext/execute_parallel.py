@@ -37,6 +37,11 @@ import strict_warnings  # noqa: E402
 
 STAMP = "execute_parallel.stamp"  # in the cache folder: every page was cached when it was written
 
+#: Pages whose code reads other pages: the instructors' guide reads every chapter's header and _toc.yml.
+#: The cache keys a page on its own code only, so each of these runs again when any page of the table
+#: of contents, or _toc.yml, changed after it was executed.
+READS_OTHER_PAGES = ("book/instructors.md",)
+
 
 def toc_files(toc_path: Path) -> list[str]:
     """Every file named in a ``_toc.yml`` (root, parts and chapters), in order, as written there
@@ -91,6 +96,13 @@ def execute(path: Path, nb, timeout: int):
     return path, nb, result
 
 
+def _timestamp(when) -> float:
+    """A cache record's time (jupyter-cache stores UTC, read back without a time zone) in seconds."""
+    from datetime import timezone
+
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def _write_stamp(stamp: Path, when_ns: int) -> None:
     stamp.touch()
     os.utime(stamp, ns=(when_ns, when_ns))
@@ -122,6 +134,11 @@ def main(argv=None) -> int:
     stamp.unlink(missing_ok=True)
     os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
     cache = get_cache(str(build / ".jupyter_cache"))
+    newest_source = max(p.stat().st_mtime for p in [root / "_toc.yml", *pages])
+    readers = {(root / name).resolve() for name in READS_OTHER_PAGES}
+    for record in cache.list_cache_records():
+        if Path(record.uri).resolve() in readers and _timestamp(record.created) < newest_source:
+            cache.remove_cache(record.pk)  # it read pages that have changed since
     last_seconds = {Path(r.uri).resolve(): (r.data or {}).get("execution_seconds") or 0.0
                     for r in cache.list_cache_records()}
 

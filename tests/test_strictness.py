@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from conftest import JUPYTER_BOOK, ROOT, STRICT_FLAGS
@@ -116,6 +117,27 @@ def test_parallel_execution_fills_the_cache_the_build_uses(tmp_path):
     # Its code edited: it is executed again.
     (book / "book" / "tiny2.md").write_text(second.replace("print(2)", "print(3)"))
     assert "executing 1 page(s)" in run_parallel(book).stdout
+
+
+def test_a_page_that_reads_other_pages_runs_again_when_they_change(tmp_path):
+    """The instructors' guide reads the chapters' headers; its cache record is keyed on its own code, so
+    execute_parallel runs it again when another toc page changed after it (READS_OTHER_PAGES)."""
+    book = make_tiny_book(tmp_path, GOOD)
+    guide = HEADER.replace("(tiny)=", "(guide)=") + \
+        '```{code-cell} ipython3\nprint(open("tiny.md").read().count("prose"))\n```\n'
+    (book / "book" / "instructors.md").write_text(guide)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: book/tiny\n"
+                                   "  - file: book/instructors\n")
+    assert "executing 2 page(s)" in run_parallel(book).stdout
+    assert "no page changed" in run_parallel(book).stdout
+    html = book / "_build" / "html" / "book" / "instructors.html"
+    assert build(book).returncode == 0 and ">0\n<" in html.read_text()  # "prose" is not in tiny.md yet
+    time.sleep(1.1)  # the edit must be newer than the cache record, in whole seconds on some file systems
+    (book / "book" / "tiny.md").write_text(HEADER + GOOD + "\nMore prose.\n")  # its code is unchanged
+    again = run_parallel(book).stdout
+    assert "executing 1 page(s)" in again and "instructors.md in" in again, again
+    # and Sphinx writes the guide again although its own source did not change (chapter_header.py)
+    assert build(book).returncode == 0 and ">1\n<" in html.read_text(), html.read_text()[-3000:]
 
 
 def run_parallel(book):
