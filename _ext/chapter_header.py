@@ -91,16 +91,16 @@ def _merge(app, env, docnames, other):
     )
 
 
-#: Pages whose code reads the other pages (as _ext/execute_parallel.py's READS_OTHER_PAGES, which
-#: re-executes them): Sphinx must read them again whenever another page changed, or it keeps their old
-#: HTML although the execution cache holds the new result.
-READS_OTHER_DOCS = ("book/instructors",)
-
-
 def _outdated_readers(app, env, added, changed, removed):
+    """The pages whose code reads the other pages (execute_parallel.READS_OTHER_PAGES, which it
+    re-executes): Sphinx must read them again whenever another page changed, or it keeps their old HTML
+    although the execution cache holds the new result."""
+    from execute_parallel import READS_OTHER_PAGES  # _ext/, beside this file
+
     if not (added or changed or removed):
         return []
-    return [doc for doc in READS_OTHER_DOCS if doc in env.found_docs and doc not in changed | added]
+    docs = [str(Path(name).with_suffix("")) for name in READS_OTHER_PAGES]
+    return [doc for doc in docs if doc in env.found_docs and doc not in changed | added]
 
 
 def setup(app):

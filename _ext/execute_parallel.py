@@ -123,7 +123,8 @@ def main(argv=None) -> int:
     stamp = build / ".jupyter_cache" / STAMP
     started_ns = time.time_ns()  # the stamp gets this time: a page edited during the run is not missed
     pages = toc_pages(root)
-    if stamp.is_file() and all(p.stat().st_mtime_ns <= stamp.stat().st_mtime_ns for p in [root / "_toc.yml", *pages]):
+    newest_source_ns = max(p.stat().st_mtime_ns for p in [root / "_toc.yml", *pages])
+    if stamp.is_file() and newest_source_ns <= stamp.stat().st_mtime_ns:
         print("execute_parallel: no page changed since every page was cached")
         return 0
 
@@ -134,10 +135,9 @@ def main(argv=None) -> int:
     stamp.unlink(missing_ok=True)
     os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
     cache = get_cache(str(build / ".jupyter_cache"))
-    newest_source = max(p.stat().st_mtime for p in [root / "_toc.yml", *pages])
     readers = {(root / name).resolve() for name in READS_OTHER_PAGES}
     for record in cache.list_cache_records():
-        if Path(record.uri).resolve() in readers and _timestamp(record.created) < newest_source:
+        if Path(record.uri).resolve() in readers and _timestamp(record.created) < newest_source_ns / 1e9:
             cache.remove_cache(record.pk)  # it read pages that have changed since
     last_seconds = {Path(r.uri).resolve(): (r.data or {}).get("execution_seconds") or 0.0
                     for r in cache.list_cache_records()}

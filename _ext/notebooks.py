@@ -578,11 +578,12 @@ def write_notebooks(app, exception):
     executed_dir = Path(app.outdir).parent / "jupyter_execute"
     # A no-change rebuild writes nothing: the notebooks, zips and reader requirements depend only on
     # these files (and finding the requirements' versions alone takes seconds).
-    docnames = list(_chapters(app))
+    docnames = _chapters(app)
+    bibfiles = [root / b for b in app.config.bibtex_bibfiles]
+    helper = root / "book" / "hbm.py"
     inputs = [executed_dir / f"{d}.ipynb" for d in docnames] + \
         [executed_dir / f"{d}.glue.json" for d in docnames] + \
-        [Path(app.env.doc2path(d)) for d in docnames] + \
-        [root / b for b in app.config.bibtex_bibfiles] + [root / "book" / "hbm.py"] + \
+        [Path(app.env.doc2path(d)) for d in docnames] + bibfiles + [helper] + \
         sorted(Path(__file__).parent.glob("*.py")) + \
         [root / "_toc.yml", root / "_config.yml"] + \
         (sorted((root / "data").iterdir()) if (root / "data").is_dir() else [])
@@ -592,7 +593,7 @@ def write_notebooks(app, exception):
     stamp = outdir / FINGERPRINT
     if docnames and stamp.is_file() and stamp.read_text() == fingerprint and all(p.is_file() for p in outputs):
         return
-    citations = bib_citations([root / b for b in app.config.bibtex_bibfiles])
+    citations = bib_citations(bibfiles)
     written = {"complete": [], "student": []}
     sources = []
     for docname in docnames:
@@ -611,7 +612,6 @@ def write_notebooks(app, exception):
             written[kind].append((docname, name))
     if not written["complete"]:
         return  # a book without teaching chapters (the strictness tests' tiny book)
-    helper = root / "book" / "hbm.py"
     (outdir / "hbm.py").write_bytes(helper.read_bytes())
     requirements = reader_requirements(sources + [helper.read_text(encoding="utf-8")])
     (outdir / "requirements.txt").write_text(requirements, encoding="utf-8")

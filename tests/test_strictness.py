@@ -70,8 +70,7 @@ def make_tiny_book(tmp_path, body: str):
 def build(book):
     """As `make book` builds: the parallel execution first, then the strict build (whose output is
     returned; the first step reports failures but leaves them to the build)."""
-    subprocess.run([sys.executable, str(ROOT / "_ext" / "execute_parallel.py"), str(book)],
-                   check=True, capture_output=True, timeout=600)
+    run_parallel(book).check_returncode()
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(book), *STRICT_FLAGS],
         stdout=subprocess.PIPE,
