@@ -348,7 +348,8 @@ def test_reader_requirements_are_the_builds_versions(notebook_dir):
 def _execute(path: Path, kernel: str) -> str | None:
     nb = nbformat.read(path, as_version=4)
     try:
-        NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(nb, timeout=300, kernel_name=kernel, shutdown_kernel="immediate",  # as the build
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
     except Exception as err:  # noqa: BLE001 - report every failure, not only the first
         return f"{path.name}: {type(err).__name__}: {str(err)[-1500:]}"
     return None

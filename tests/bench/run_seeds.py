@@ -30,8 +30,8 @@ def execute_notebook(nb, cwd: Path, env: dict, timeout: int = 600) -> tuple[floa
     (seconds from kernel start to the last cell, error line or None)."""
     start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
+                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)  # as execute_parallel
         error = None
     except Exception as err:  # noqa: BLE001 - report, don't stop
         error = str(err).strip().splitlines()[-1][:300]
