@@ -5,7 +5,8 @@ chapter's time is a single-core fixed cost (kernel start, imports, the first com
 (``make book`` calls it): it reads every page of the table of contents as the build will (myst-nb's own
 MyST reader, so the cache key, a hash of the code cells, their metadata and the kernelspec, is the
 build's), skips the ones the cache already holds, and executes the others in fresh kernels, up to one
-per core (longest first, from the times the cache recorded last), with book/ as the working directory
+per core (longest first: by the times the cache recorded last, in a clean build by those of make bench,
+``execution_seconds.json``), with book/ as the working directory
 and deprecations as errors (``strict_warnings``), exactly as the build would. Each success goes into
 the cache; the build then finds every page there and executes nothing.
 
@@ -36,6 +37,7 @@ import strict_warnings  # noqa: E402
 
 
 STAMP = "execute_parallel.stamp"  # in the cache folder: every page was cached when it was written
+HINTS = "execution_seconds.json"  # beside this file, written by make bench: the order of a clean build
 
 #: Pages whose code reads other pages: the instructors' guide reads every chapter's header and _toc.yml.
 #: The cache keys a page on its own code only, so each of these runs again when any page of the table
@@ -86,6 +88,32 @@ def read_notebook(path: Path):
         return None
     nb = read_myst_markdown_notebook(text, config=MdParserConfig(), add_source_map=True, path=str(path))
     return nb if any(cell.cell_type == "code" for cell in nb.cells) else None
+
+
+def load_hints(root: Path) -> dict[Path, float]:
+    """Each page's execution seconds in the last ``make bench`` clean build (HINTS, beside this file),
+    by absolute path; {} if there is no such file. Only the order of execution depends on it."""
+    import json
+
+    hints = HERE / HINTS
+    if not hints.is_file():
+        return {}
+    try:
+        found = json.loads(hints.read_text(encoding="utf-8"))
+        return {(root / name).resolve(): float(seconds) for name, seconds in found.items()}
+    except (ValueError, TypeError, AttributeError) as err:
+        raise SystemExit(f"execute_parallel: {hints} is not a JSON object of page: seconds ({err}); "
+                         "delete it or run make bench again") from None
+
+
+def longest_first(todo: list, last_seconds: dict[Path, float], hints: dict[Path, float]) -> list:
+    """``todo`` ((path, notebook) pairs) longest first, so that two long chapters don't end up last on
+    one core: by the seconds the cache recorded for the page, else its ``make bench`` hint (a clean
+    build has no records), else 0; ties by file size."""
+    def seconds(path):
+        return last_seconds.get(path) or hints.get(path.resolve(), 0.0)
+
+    return sorted(todo, key=lambda item: (-seconds(item[0]), -item[0].stat().st_size))
 
 
 def execute(path: Path, nb, timeout: int):
@@ -159,8 +187,7 @@ def main(argv=None) -> int:
         print("execute_parallel: every page is in the execution cache")
         _write_stamp(stamp, started_ns)
         return 0
-    # Longest first, so that two long chapters don't end up last on one core.
-    todo.sort(key=lambda item: (-last_seconds.get(item[0], 0.0), -item[0].stat().st_size))
+    todo = longest_first(todo, last_seconds, load_hints(root))
     jobs = min(args.jobs, len(todo))
     print(f"execute_parallel: executing {len(todo)} page(s), {jobs} at a time", flush=True)
     start, failed = time.perf_counter(), []

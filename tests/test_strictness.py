@@ -150,3 +150,46 @@ def test_parallel_execution_leaves_no_stamp_after_a_failure(tmp_path):
     assert "failed" in run_parallel(book).stdout
     again = run_parallel(book).stdout
     assert "no page changed" not in again and "executing 1 page(s)" in again, again
+
+
+def _execute_parallel_module():
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import execute_parallel
+
+    return execute_parallel
+
+
+def test_a_clean_build_runs_the_longest_pages_first_by_the_bench_hints(tmp_path):
+    """With no cache record, the hints from make bench decide; a recorded time beats a hint."""
+    ep = _execute_parallel_module()
+    pages = {name: tmp_path / f"{name}.md" for name in ("short", "long", "middle", "unknown")}
+    for name, path in pages.items():
+        path.write_text("x" * (10 if name != "unknown" else 1000))  # size breaks ties only
+    todo = [(path, None) for path in pages.values()]
+    hints = {pages["short"]: 2.0, pages["long"]: 50.0, pages["middle"]: 20.0}
+    order = [p.stem for p, _ in ep.longest_first(todo, {}, hints)]
+    assert order == ["long", "middle", "short", "unknown"], order
+    order = [p.stem for p, _ in ep.longest_first(todo, {pages["short"]: 99.0}, hints)]
+    assert order[0] == "short", order
+
+
+def test_the_hints_file_is_read_from_the_book_root_and_bad_ones_are_named(tmp_path, monkeypatch):
+    ep = _execute_parallel_module()
+    monkeypatch.setattr(ep, "HERE", tmp_path)
+    assert ep.load_hints(tmp_path) == {}  # no file: no hints
+    (tmp_path / ep.HINTS).write_text('{"book/a.md": 3.5}')
+    assert ep.load_hints(tmp_path) == {(tmp_path / "book/a.md").resolve(): 3.5}
+    for bad in ("not json", '["book/a.md"]', '{"book/a.md": "slow"}'):
+        (tmp_path / ep.HINTS).write_text(bad)
+        with pytest.raises(SystemExit, match="execution_seconds.json is not a JSON object"):
+            ep.load_hints(tmp_path)
+
+
+def test_the_committed_hints_name_every_executed_page():
+    """A hint for a page that no longer exists, or a page without one, means the file is stale."""
+    import json
+
+    ep = _execute_parallel_module()
+    hints = json.loads((ROOT / "_ext" / ep.HINTS).read_text())
+    executed = {str(p.relative_to(ROOT)) for p in ep.toc_pages(ROOT) if ep.read_notebook(p) is not None}
+    assert set(hints) == executed, "run make bench (it rewrites _ext/execution_seconds.json)"

@@ -59,6 +59,17 @@ def chapter_seconds(build_dir: Path) -> dict[str, float]:
     return found
 
 
+def write_hints(per_chapter: dict[str, float]) -> None:
+    """Keep the clean build's seconds per page for execute_parallel, which runs the longest first: a
+    clean build has no cache records to order by. Commit the file when the order changes much."""
+    import json
+
+    hints = ROOT / "_ext" / "execution_seconds.json"
+    found = {f"book/{name}.md": round(seconds, 1) for name, seconds in sorted(per_chapter.items())}
+    hints.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    print(f"bench: wrote {hints.relative_to(ROOT)} (the order of the next clean build)")
+
+
 def part_iii_chapters() -> set[str]:
     """Slugs of the chapters in a toc part whose caption starts with 'Part III'."""
     import yaml
@@ -86,6 +97,7 @@ def main() -> None:
         clean = timed_build(out, env)
         rebuild = timed_build(out, env)
         per_chapter = chapter_seconds(out)
+        write_hints(per_chapter)
         alone = {}
         for name in per_chapter:
             seconds, error = execute_chapter(ROOT / "book" / f"{name}.md", env)
