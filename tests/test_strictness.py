@@ -193,3 +193,21 @@ def test_the_committed_hints_name_every_executed_page():
     hints = json.loads((ROOT / "_ext" / ep.HINTS).read_text())
     executed = {str(p.relative_to(ROOT)) for p in ep.toc_pages(ROOT) if ep.read_notebook(p) is not None}
     assert set(hints) == executed, "run make bench (it rewrites _ext/execution_seconds.json)"
+
+
+@pytest.mark.parametrize("preset, expected", [(None, 1), ("2", 2)])
+def test_build_kernels_compile_at_numba_level_1_unless_told(tmp_path, preset, expected):
+    """The build's IPython profile sets NUMBA_OPT before Numba is imported; a value already set wins."""
+    import os
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import strict_warnings
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_OPT"}
+    env["IPYTHONDIR"] = str(strict_warnings.ipython_dir(tmp_path))
+    if preset:
+        env["NUMBA_OPT"] = preset
+    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", "-c",
+                          "import numba; print('OPT', int(numba.config.OPT))"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert f"OPT {expected}" in out.stdout, out.stdout + out.stderr

@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 from conftest import STRICT_FLAGS as STRICT  # noqa: E402  (the Makefile's flags; test_build checks)
 from run_seeds import execute_chapter  # noqa: E402  (one way to run a chapter, shared with make seeds)
 from timing import timed_run  # noqa: E402
+import strict_warnings  # noqa: E402  (on the path run_seeds puts _ext on)
 
 TARGETS = {"clean": 150.0, "rebuild": 5.0, "chapter": 20.0, "part_iii_chapter": 30.0, "median": 12.0}
 
@@ -98,6 +99,8 @@ def main() -> None:
         rebuild = timed_build(out, env)
         per_chapter = chapter_seconds(out)
         write_hints(per_chapter)
+        # Alone, each chapter runs in a kernel like the build's (strict_warnings' IPython profile).
+        env["IPYTHONDIR"] = str(strict_warnings.ipython_dir(out / "_build"))
         alone = {}
         for name in per_chapter:
             seconds, error = execute_chapter(ROOT / "book" / f"{name}.md", env)
