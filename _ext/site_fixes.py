@@ -17,6 +17,11 @@ passes axe-core's accessibility checks.
    loads) and ``loading="lazy"`` (a phone fetches a figure when it scrolls near it, not with the page).
    book/_templates/layout.html defers the search scripts the theme puts on every page.
 
+5. Sphinx 7.4 copies the static files only when it writes a page: a build in which no page is out of
+   date returns before that, so an edited ``book/_static`` file never reached ``_build/html`` until some
+   page changed. At build-finished, every file of the project's ``html_static_path`` that is missing
+   from ``_static`` or differs from its copy is copied (a full build finds nothing to do).
+
 (The theme's other first-visit console error, "Got invalid theme mode: .", is fixed in _config.yml by
 ``html_context: {default_mode: auto}``.) tests/test_site_browser.py checks that no page logs an error.
 """
@@ -28,6 +33,9 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION_CHARS = 155  # what search engines show of a description
 IMG = re.compile(r"<img\b[^>]*>")
@@ -149,6 +157,41 @@ def _size_images(app, exception):
                 page.write_text(fixed, encoding="utf-8")
 
 
+def refresh_static(srcdir: Path, outdir: Path, static_paths) -> list[str]:
+    """Copy each file under the project's ``static_paths`` (those inside ``srcdir``; extensions add
+    their own folders, which Sphinx copies itself) that is missing from ``outdir/_static`` or differs
+    from its copy there; return their paths relative to ``_static``. Templates (``*_t``, which Sphinx
+    renders) are left to Sphinx."""
+    import filecmp
+    import shutil
+
+    copied = []
+    srcdir = Path(srcdir).resolve()
+    for folder in static_paths:
+        source = (srcdir / folder).resolve()
+        if srcdir not in source.parents:
+            continue
+        files = [source] if source.is_file() else sorted(f for f in source.rglob("*") if f.is_file())
+        for file in files:
+            if file.name.endswith("_t"):
+                continue
+            name = file.name if file == source else file.relative_to(source).as_posix()
+            target = Path(outdir) / "_static" / name
+            if not target.is_file() or not filecmp.cmp(file, target, shallow=False):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, target)
+                copied.append(name)
+    return copied
+
+
+def _refresh_static(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    copied = refresh_static(Path(app.srcdir), Path(app.outdir), app.config.html_static_path)
+    if copied:
+        logger.info("static files copied again (changed since the last build): %s", ", ".join(copied))
+
+
 def setup(app):
     # After the other extensions (sphinx.ext.mathjax adds its scripts at the default priority 500).
     app.connect("html-page-context", _dedupe_scripts, priority=900)
@@ -156,6 +199,8 @@ def setup(app):
     # 4. Phones: a description for every page, sizes and lazy loading for every image.
     app.connect("html-page-context", _meta_description)
     app.connect("build-finished", _size_images)
+    # 5. Before icon_font.py (900) and css_bundle.py (950) read _static.
+    app.connect("build-finished", _refresh_static, priority=100)
     # 3. Colour contrast (book/_static/site_fixes.css says why).
     app.add_css_file("site_fixes.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

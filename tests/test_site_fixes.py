@@ -52,3 +52,24 @@ def test_images_get_their_size_and_lazy_loading(tmp_path):
 def test_a_missing_image_file_is_left_alone(tmp_path):
     html = '<img src="nope.png">'
     assert F.sized_images(html, tmp_path / "page.html") == html
+
+
+def test_refresh_static_copies_what_changed_and_only_the_projects_files(tmp_path):
+    """An edited book/_static file reaches _build/html even when no page is out of date."""
+    src, out, outside = tmp_path / "src", tmp_path / "out", tmp_path / "extension_static"
+    (src / "book" / "_static" / "scripts").mkdir(parents=True)
+    (out / "_static" / "scripts").mkdir(parents=True)
+    outside.mkdir()
+    static = src / "book" / "_static"
+    (static / "same.css").write_text("a {}")
+    (out / "_static" / "same.css").write_text("a {}")
+    (static / "edited.css").write_text("b { color: red }")
+    (out / "_static" / "edited.css").write_text("b { color: blue }")  # same size, other content
+    (static / "scripts" / "new.js").write_text("1;")
+    (static / "page.js_t").write_text("{{ x }}")  # a template: Sphinx renders it, we leave it
+    (outside / "theirs.css").write_text("c {}")
+    copied = F.refresh_static(src, out, ["book/_static", str(outside)])
+    assert sorted(copied) == ["edited.css", "scripts/new.js"]
+    assert (out / "_static" / "edited.css").read_text() == "b { color: red }"
+    assert not (out / "_static" / "page.js_t").exists() and not (out / "_static" / "theirs.css").exists()
+    assert F.refresh_static(src, out, ["book/_static"]) == []  # nothing left to do
