@@ -167,11 +167,13 @@ def main(argv=None) -> int:
     os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
     cache = get_cache(str(build / ".jupyter_cache"))
     readers = {(root / name).resolve() for name in READS_OTHER_PAGES}
+    last_seconds = {}  # of the records that stay
     for record in cache.list_cache_records():
-        if Path(record.uri).resolve() in readers and _timestamp(record.created) < newest_source_ns / 1e9:
+        path = Path(record.uri).resolve()
+        if path in readers and _timestamp(record.created) < newest_source_ns / 1e9:
             cache.remove_cache(record.pk)  # it read pages that have changed since
-    last_seconds = {Path(r.uri).resolve(): (r.data or {}).get("execution_seconds") or 0.0
-                    for r in cache.list_cache_records()}
+            continue
+        last_seconds[path] = (record.data or {}).get("execution_seconds") or 0.0
 
     todo = []
     for path in pages:

@@ -6,6 +6,8 @@ A clean control book must succeed, so a failure can't come from the harness itse
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,10 @@ import time
 
 import pytest
 from conftest import JUPYTER_BOOK, ROOT, STRICT_FLAGS
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import execute_parallel as ep  # noqa: E402
+import strict_warnings  # noqa: E402
 
 HEADER = textwrap.dedent(
     """\
@@ -152,16 +158,8 @@ def test_parallel_execution_leaves_no_stamp_after_a_failure(tmp_path):
     assert "no page changed" not in again and "executing 1 page(s)" in again, again
 
 
-def _execute_parallel_module():
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import execute_parallel
-
-    return execute_parallel
-
-
 def test_a_clean_build_runs_the_longest_pages_first_by_the_bench_hints(tmp_path):
     """With no cache record, the hints from make bench decide; a recorded time beats a hint."""
-    ep = _execute_parallel_module()
     pages = {name: tmp_path / f"{name}.md" for name in ("short", "long", "middle", "unknown")}
     for name, path in pages.items():
         path.write_text("x" * (10 if name != "unknown" else 1000))  # size breaks ties only
@@ -173,8 +171,7 @@ def test_a_clean_build_runs_the_longest_pages_first_by_the_bench_hints(tmp_path)
     assert order[0] == "short", order
 
 
-def test_the_hints_file_is_read_from_the_book_root_and_bad_ones_are_named(tmp_path, monkeypatch):
-    ep = _execute_parallel_module()
+def test_the_hints_file_beside_execute_parallel_is_read_and_bad_ones_are_named(tmp_path, monkeypatch):
     monkeypatch.setattr(ep, "HERE", tmp_path)
     assert ep.load_hints(tmp_path) == {}  # no file: no hints
     (tmp_path / ep.HINTS).write_text('{"book/a.md": 3.5}')
@@ -187,9 +184,6 @@ def test_the_hints_file_is_read_from_the_book_root_and_bad_ones_are_named(tmp_pa
 
 def test_the_committed_hints_name_every_executed_page():
     """A hint for a page that no longer exists, or a page without one, means the file is stale."""
-    import json
-
-    ep = _execute_parallel_module()
     hints = json.loads((ROOT / "_ext" / ep.HINTS).read_text())
     executed = {str(p.relative_to(ROOT)) for p in ep.toc_pages(ROOT) if ep.read_notebook(p) is not None}
     assert set(hints) == executed, "run make bench (it rewrites _ext/execution_seconds.json)"
@@ -198,11 +192,6 @@ def test_the_committed_hints_name_every_executed_page():
 @pytest.mark.parametrize("preset, expected", [(None, 1), ("2", 2)])
 def test_build_kernels_compile_at_numba_level_1_unless_told(tmp_path, preset, expected):
     """The build's IPython profile sets NUMBA_OPT before Numba is imported; a value already set wins."""
-    import os
-
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import strict_warnings
-
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_OPT"}
     env["IPYTHONDIR"] = str(strict_warnings.ipython_dir(tmp_path))
     if preset:

@@ -35,6 +35,7 @@ from conftest import STRICT_FLAGS as STRICT  # noqa: E402  (the Makefile's flags
 from run_seeds import execute_chapter  # noqa: E402  (one way to run a chapter, shared with make seeds)
 from timing import timed_run  # noqa: E402
 import strict_warnings  # noqa: E402  (on the path run_seeds puts _ext on)
+from execute_parallel import HINTS  # noqa: E402  (the file it orders a clean build by)
 
 TARGETS = {"clean": 150.0, "rebuild": 5.0, "chapter": 20.0, "part_iii_chapter": 30.0, "median": 12.0}
 
@@ -65,7 +66,7 @@ def write_hints(per_chapter: dict[str, float]) -> None:
     clean build has no cache records to order by. Commit the file when the order changes much."""
     import json
 
-    hints = ROOT / "_ext" / "execution_seconds.json"
+    hints = ROOT / "_ext" / HINTS
     found = {f"book/{name}.md": round(seconds, 1) for name, seconds in sorted(per_chapter.items())}
     hints.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
     print(f"bench: wrote {hints.relative_to(ROOT)} (the order of the next clean build)")
