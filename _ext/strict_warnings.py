@@ -1,5 +1,5 @@
 """Deprecations fail the build: every chapter's kernel turns them into errors (and compiles with
-Numba's optimization level 1, see NUMBA_STARTUP).
+Numba's optimization level 1 and a short slice-assignment error, see NUMBA_STARTUP and SETITEM_STARTUP).
 
 A chapter that calls anything its libraries have deprecated (a ``DeprecationWarning``,
 ``PendingDeprecationWarning`` or ``FutureWarning`` raised by or on behalf of pymc, pytensor, arviz and its
@@ -53,13 +53,79 @@ del _os
 """
 
 
+#: Numba 0.62+ compiles, into every function that assigns to an array slice, an error message that
+#: formats both shapes with f-strings (numba.np.arrayobj.raise_with_shape_context). Compiling that
+#: string code is most of the cost of a first slice assignment in a process: 2.2 s against 0.5 s with
+#: numba's own short message (the one its "generic" target raises), and again about 1 s for each new
+#: number of dimensions. nutpie's C-callback wrappers assign slices and cannot be cached, so every
+#: chapter kernel paid it. Measured (2026-12-02), each chapter alone in a fresh kernel: varying_slopes
+#: 51.3 and 57.1 s with empty caches instead of 60.8 and 70.8, centered 7.0-8.6 s with warm caches
+#: instead of 9.8-11.9. The short message still names the error (ValueError), without the shapes; only
+#: the build's kernels use it. The hook waits for numba.np.arrayobj to be imported, so pages that never
+#: import Numba do not pay for importing it; if Numba renames the function, nothing changes here and
+#: tests/test_strictness.py says so.
+SETITEM_STARTUP = """\
+# Written by _ext/strict_warnings.py for the book's build: Numba compiles a short slice-assignment error.
+import sys as _sys
+
+
+def _short_setitem_error(arrayobj):
+    if not hasattr(arrayobj, "raise_with_shape_context"):
+        return
+    from numba.core.extending import overload
+
+    def raise_with_shape_context(src_shapes, index_shape):
+        raise NotImplementedError
+
+    @overload(raise_with_shape_context)
+    def _short(src_shapes, index_shape):
+        def impl(src_shapes, index_shape):
+            raise ValueError("cannot assign slice from input of different size")
+        return impl
+
+    arrayobj.raise_with_shape_context = raise_with_shape_context
+
+
+class _PatchArrayobj:
+    # Import hook: once numba.np.arrayobj has run, shorten its error; then step aside.
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "numba.np.arrayobj":
+            return None
+        _sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _short_setitem_error(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if "numba.np.arrayobj" in _sys.modules:
+    _short_setitem_error(_sys.modules["numba.np.arrayobj"])
+else:
+    _sys.meta_path.insert(0, _PatchArrayobj())
+"""
+
+
 def ipython_dir(build_dir: str | os.PathLike) -> Path:
     """Write the IPython profile of the build's kernels: a startup file that makes deprecations errors,
-    and one that sets Numba's optimization level; return its folder (the value for ``IPYTHONDIR``)."""
+    one that sets Numba's optimization level and one that shortens its slice-assignment error; return
+    its folder (the value for ``IPYTHONDIR``)."""
     folder = Path(build_dir).resolve() / "ipython"
     startup = folder / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    for name, text in (("00-strict-warnings.py", STARTUP), ("01-numba-opt.py", NUMBA_STARTUP)):
+    files = {"00-strict-warnings.py": STARTUP, "01-numba-opt.py": NUMBA_STARTUP,
+             "02-numba-setitem-error.py": SETITEM_STARTUP}
+    for path in startup.glob("*.py"):  # a startup file an older version wrote, and this one does not
+        if path.name not in files:
+            path.unlink()
+    for name, text in files.items():
         path = startup / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

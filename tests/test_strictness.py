@@ -200,3 +200,26 @@ def test_build_kernels_compile_at_numba_level_1_unless_told(tmp_path, preset, ex
                           "import numba; print('OPT', int(numba.config.OPT))"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert f"OPT {expected}" in out.stdout, out.stdout + out.stderr
+
+
+def test_build_kernels_compile_numbas_short_slice_assignment_error(tmp_path):
+    """The build's profile swaps Numba's shape-formatting slice-assignment error (seconds to compile in
+    every kernel) for Numba's own short one, and does not import Numba in kernels that never do. If
+    this fails after a Numba upgrade, numba.np.arrayobj.raise_with_shape_context has moved: find its new
+    name, or drop SETITEM_STARTUP from _ext/strict_warnings.py."""
+    stale = tmp_path / "ipython" / "profile_default" / "startup" / "03-gone.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("raise SystemExit('a startup file the build no longer writes ran')")
+    env = {**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
+           "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    assert not stale.exists()
+    code = ("import sys; print('imported at start:', 'numba' in sys.modules)\n"
+            "import numba, numpy as np\n"
+            "@numba.njit\ndef f(out, src):\n    out[...] = src\n"
+            "try:\n    f(np.zeros(5), np.ones(4))\nexcept ValueError as error:\n    print('error:', error)\n")
+    script = tmp_path / "probe.py"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
+    assert "error: cannot assign slice from input of different size" in out.stdout, out.stdout + out.stderr
