@@ -365,11 +365,26 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
                 cells.append(cell)
             else:
                 cells.append(cell)
-        nb["cells"] = cells
+        nb["cells"] = stable_ids(cells)
         nb.setdefault("metadata", {}).pop("mystnb", None)
         nb["metadata"]["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         versions.append(nb)
     return versions[0], versions[1]
+
+
+def stable_ids(cells: list[dict]) -> list[dict]:
+    """Give each cell an id made from its type and text (and, for repeated cells, how many came
+    before), in place of the random ones the executed notebook carries: the same chapter gives the same
+    notebook file in every build, and an edit changes only the ids of the cells it touches."""
+    import hashlib
+
+    seen: dict[str, int] = {}
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        digest = hashlib.sha256(f"{cell['cell_type']}\0{source}".encode()).hexdigest()[:12]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+    return cells
 
 
 def glue_values(glue_file: Path) -> dict:

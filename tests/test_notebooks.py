@@ -386,3 +386,18 @@ def test_every_notebook_runs_top_to_bottom_from_the_zips(notebook_dir, reader_ke
     with ThreadPoolExecutor(max_workers=2) as pool:
         failures = [f for f in pool.map(lambda p: _execute(p, reader_kernel[1]), paths) if f]
     assert not failures, "\n\n".join(failures)
+
+
+def test_reader_notebooks_have_the_same_cell_ids_in_every_build():
+    """Cell ids come from the cells, not from the random ones of the executed notebook, and stay
+    unique when two cells are the same."""
+    def executed(ids):
+        return _notebook([{"cell_type": "markdown", "metadata": {}, "source": "Same.", "id": ids[0]},
+                          {"cell_type": "markdown", "metadata": {}, "source": "Same.", "id": ids[1]},
+                          {"cell_type": "code", "metadata": {}, "source": "x = 1", "id": ids[2],
+                           "outputs": [], "execution_count": 1}])
+    first, _ = N.make_notebooks(executed(["a1", "b2", "c3"]), ctx())
+    second, _ = N.make_notebooks(executed(["x9", "y8", "z7"]), ctx())
+    ids = [c["id"] for c in first["cells"]]
+    assert ids == [c["id"] for c in second["cells"]]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids)
