@@ -338,6 +338,11 @@ def reader_code(source: str, docname: str = "") -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+def _cell_text(cell: dict) -> str:
+    """A cell's source as one string (nbformat allows a list of lines)."""
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
 def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
     """From the executed notebook (nbformat JSON as a dict), the complete and the student notebooks."""
     versions = []
@@ -346,7 +351,7 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
         state = State(student=student)
         cells = []
         for cell in nb["cells"]:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            source = _cell_text(cell)
             if cell["cell_type"] == "markdown":
                 text = lower_markdown(source, ctx, state)  # drops solution lines for students
                 if not text.strip():
@@ -380,7 +385,7 @@ def stable_ids(cells: list[dict]) -> list[dict]:
 
     seen: dict[str, int] = {}
     for cell in cells:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        source = _cell_text(cell)
         digest = hashlib.sha256(f"{cell['cell_type']}\0{source}".encode()).hexdigest()[:12]
         seen[digest] = seen.get(digest, 0) + 1
         cell["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
