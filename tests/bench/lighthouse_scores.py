@@ -28,9 +28,19 @@ BYTE_BUDGET = 400_000
 
 
 def lighthouse_bin() -> Path:
+    """Lighthouse's command, installed from tests/bench/lighthouse/package-lock.json on first use;
+    RuntimeError naming what is missing when npm is not installed or the install fails."""
     binary = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LIGHTHOUSE_DIR, check=True)
+        try:
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LIGHTHOUSE_DIR,
+                           check=True)
+        except FileNotFoundError:
+            raise RuntimeError("npm not found: Lighthouse comes from the npm registry; install Node.js and "
+                               "npm (Debian: apt-get install npm)") from None
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(f"'npm ci' in {LIGHTHOUSE_DIR} failed (exit {error.returncode}): "
+                               "Lighthouse is not installed") from None
     return binary
 
 
@@ -53,9 +63,19 @@ def score_page(url: str, binary: Path) -> dict:
     return scores
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
+    """Print the table; 1, with the reason on stderr and no table, when the site, Chromium or
+    Lighthouse is missing (otherwise every row would carry the same failure)."""
     site = Path((argv or sys.argv[1:] or [str(HERE.parent.parent / "_build" / "html")])[0])
-    binary = lighthouse_bin()
+    try:
+        if not (site / "index.html").is_file():
+            raise RuntimeError(f"{site} holds no built site (no index.html): run 'make book' first")
+        if not site_support.CHROMIUM.exists():
+            raise RuntimeError(site_support.CHROMIUM_MISSING)
+        binary = lighthouse_bin()
+    except RuntimeError as error:
+        print(f"lighthouse_scores: {error}", file=sys.stderr)
+        return 1
     chapters = [p for p in site_support.toc_pages() if (site / p).is_file()]
     print("| page | performance | accessibility | best practices | SEO | KB | FCP s | LCP s | |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -69,7 +89,8 @@ def main(argv=None) -> None:
             print(f"| {page} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} | "
                   f"{s['bytes'] / 1000:.0f} | {s['fcp']:.1f} | {s['lcp']:.1f} | "
                   f"{'ok' if not misses else 'MISS ' + ', '.join(misses)} |", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
