@@ -101,12 +101,17 @@ class _QuietServer(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def require_site(site_dir: Path) -> None:
+    """FileNotFoundError with a hint unless ``site_dir`` holds a built site (its index.html)."""
+    if not (Path(site_dir) / "index.html").is_file():
+        raise FileNotFoundError(f"no built site at {site_dir} (no index.html); run 'make book'")
+
+
 @contextlib.contextmanager
 def serve(site_dir: Path):
     """Serve ``site_dir`` on 127.0.0.1 at a free port in a background thread, text gzip-compressed as a
     static host does; yield the base URL (ending in ``/``). The server stops when the block ends."""
-    if not (Path(site_dir) / "index.html").is_file():
-        raise FileNotFoundError(f"no built site at {site_dir} (no index.html); run 'make book'")
+    require_site(site_dir)
     handler = functools.partial(_SiteHandler, directory=str(site_dir))
     server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
@@ -120,10 +125,15 @@ def serve(site_dir: Path):
         thread.join(timeout=5)
 
 
-def launch_chromium(playwright):
-    """Launch Debian's Chromium headless through Playwright; RuntimeError with an install hint if absent."""
+def require_chromium() -> None:
+    """RuntimeError with an install hint unless Debian's Chromium is installed."""
     if not CHROMIUM.exists():
         raise RuntimeError(CHROMIUM_MISSING)
+
+
+def launch_chromium(playwright):
+    """Launch Debian's Chromium headless through Playwright; RuntimeError with an install hint if absent."""
+    require_chromium()
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 

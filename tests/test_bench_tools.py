@@ -25,7 +25,7 @@ def site(tmp_path):
 def test_lighthouse_without_a_built_site(tmp_path, capsys):
     assert lighthouse_scores.main([str(tmp_path / "nothing")]) == 1
     out = capsys.readouterr()
-    assert "holds no built site" in out.err and "make book" in out.err
+    assert f"no built site at {tmp_path / 'nothing'}" in out.err and "make book" in out.err
     assert "| page |" not in out.out
 
 

@@ -68,12 +68,10 @@ def main(argv=None) -> int:
     Lighthouse is missing (otherwise every row would carry the same failure)."""
     site = Path((argv or sys.argv[1:] or [str(HERE.parent.parent / "_build" / "html")])[0])
     try:
-        if not (site / "index.html").is_file():
-            raise RuntimeError(f"{site} holds no built site (no index.html): run 'make book' first")
-        if not site_support.CHROMIUM.exists():
-            raise RuntimeError(site_support.CHROMIUM_MISSING)
+        site_support.require_site(site)
+        site_support.require_chromium()
         binary = lighthouse_bin()
-    except RuntimeError as error:
+    except (RuntimeError, FileNotFoundError) as error:
         print(f"lighthouse_scores: {error}", file=sys.stderr)
         return 1
     chapters = [p for p in site_support.toc_pages() if (site / p).is_file()]
