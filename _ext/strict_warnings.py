@@ -1,5 +1,6 @@
 """Deprecations fail the build: every chapter's kernel turns them into errors (and compiles with
-Numba's optimization level 1 and a short slice-assignment error, see NUMBA_STARTUP and SETITEM_STARTUP).
+Numba's optimization level 1, a short slice-assignment error and no g++ for a Scan in a Python-only
+function, see NUMBA_STARTUP and PATCH_STARTUP).
 
 A chapter that calls anything its libraries have deprecated (a ``DeprecationWarning``,
 ``PendingDeprecationWarning`` or ``FutureWarning`` raised by or on behalf of pymc, pytensor, arviz and its
@@ -53,19 +54,29 @@ del _os
 """
 
 
-#: Numba 0.62+ compiles, into every function that assigns to an array slice, an error message that
-#: formats both shapes with f-strings (numba.np.arrayobj.raise_with_shape_context). Compiling that
-#: string code is most of the cost of a first slice assignment in a process: 2.2 s against 0.5 s with
-#: numba's own short message (the one its "generic" target raises), and again about 1 s for each new
-#: number of dimensions. nutpie's C-callback wrappers assign slices and cannot be cached, so every
-#: chapter kernel paid it. Measured (2026-12-02), each chapter alone in a fresh kernel: varying_slopes
-#: 51.3 and 57.1 s with empty caches instead of 60.8 and 70.8, centered 7.0-8.6 s with warm caches
-#: instead of 9.8-11.9. The short message still names the error (ValueError), without the shapes; only
-#: the build's kernels use it. The hook waits for numba.np.arrayobj to be imported, so pages that never
-#: import Numba do not pay for importing it; if Numba renames the function, nothing changes here and
-#: tests/test_strictness.py says so.
-SETITEM_STARTUP = """\
-# Written by _ext/strict_warnings.py for the book's build: Numba compiles a short slice-assignment error.
+#: Two compile-time shortcuts, each applied when its module is first imported (an import hook), so
+#: pages that never import Numba or PyTensor do not pay for importing them. If a library moves the
+#: function patched, nothing changes here and tests/test_strictness.py says so.
+#:
+#: 1. Numba 0.62+ compiles, into every function that assigns to an array slice, an error message that
+#:    formats both shapes with f-strings (numba.np.arrayobj.raise_with_shape_context). Compiling that
+#:    string code is most of the cost of a first slice assignment in a process: 2.2 s against 0.5 s
+#:    with numba's own short message (the one its "generic" target raises), and again about 1 s for
+#:    each new number of dimensions. nutpie's C-callback wrappers assign slices and cannot be cached,
+#:    so every chapter kernel paid it. Measured (2026-12-02), each chapter alone in a fresh kernel:
+#:    varying_slopes 51.3 and 57.1 s with empty caches instead of 60.8 and 70.8, centered 7.0-8.6 s
+#:    with warm caches instead of 9.8-11.9. The short message still names the error (ValueError),
+#:    without the shapes.
+#: 2. PyTensor links the inner function of a Scan with a VM that compiles C thunks (g++) even when the
+#:    function around it runs in Python only (thunk ``impl="py"``, as in PyTensor's FAST_COMPILE mode,
+#:    which PyMC uses for a model's initial point). LKJCholeskyCov's initial point contains such a Scan,
+#:    so varying_slopes compiled 15 C modules and PyTensor's C helpers with g++ on every clean build.
+#:    Linked in Python, as the outer function is, the Scan computes the same values (the same sampler
+#:    draws, to the last digit). Measured (2026-12-02), the LKJ model's nutpie compile with empty caches:
+#:    17.6 and 16.9 s instead of 22.6 and 22.6; a clean execution of the book, see the issue note.
+PATCH_STARTUP = """\
+# Written by _ext/strict_warnings.py for the book's build: Numba compiles a short slice-assignment
+# error, and PyTensor links a Scan inside a Python-only function in Python (no g++).
 import sys as _sys
 
 
@@ -86,42 +97,63 @@ def _short_setitem_error(arrayobj):
     arrayobj.raise_with_shape_context = raise_with_shape_context
 
 
-class _PatchArrayobj:
-    # Import hook: once numba.np.arrayobj has run, shorten its error; then step aside.
+def _python_inner_functions(inner_function):
+    if not hasattr(getattr(inner_function, "HasInnerFunction", None), "link_mode"):
+        return
+    from pytensor.link.vm import VMLinker
+
+    link_mode = inner_function.HasInnerFunction.link_mode
+
+    def python_link_mode(self, impl):
+        if impl == "py":
+            return inner_function.link_only_mode(VMLinker(use_cloop=False, c_thunks=False))
+        return link_mode(self, impl)
+
+    inner_function.HasInnerFunction.link_mode = python_link_mode
+
+
+_PATCHES = {"numba.np.arrayobj": _short_setitem_error,
+            "pytensor.compile.inner_function": _python_inner_functions}
+
+
+class _AfterImport:
+    # Import hook: once a module of _PATCHES has run, patch it; step aside when none is left.
 
     def find_spec(self, name, path=None, target=None):
-        if name != "numba.np.arrayobj":
+        patch = _PATCHES.pop(name, None)
+        if patch is None:
             return None
-        _sys.meta_path.remove(self)
+        if not _PATCHES:
+            _sys.meta_path.remove(self)
         import importlib.util
 
-        spec = importlib.util.find_spec(name)
+        spec = importlib.util.find_spec(name)  # this hook no longer answers for name
         run = spec.loader.exec_module
 
         def exec_module(module):
             run(module)
-            _short_setitem_error(module)
+            patch(module)
 
         spec.loader.exec_module = exec_module
         return spec
 
 
-if "numba.np.arrayobj" in _sys.modules:
-    _short_setitem_error(_sys.modules["numba.np.arrayobj"])
-else:
-    _sys.meta_path.insert(0, _PatchArrayobj())
+for _imported in [name for name in _PATCHES if name in _sys.modules]:
+    _PATCHES.pop(_imported)(_sys.modules[_imported])
+if _PATCHES:
+    _sys.meta_path.insert(0, _AfterImport())
 """
 
 
 def ipython_dir(build_dir: str | os.PathLike) -> Path:
     """Write the IPython profile of the build's kernels: a startup file that makes deprecations errors,
-    one that sets Numba's optimization level and one that shortens its slice-assignment error; return
+    one that sets Numba's optimization level and one with two compile-time shortcuts; return
     its folder (the value for ``IPYTHONDIR``)."""
     folder = Path(build_dir).resolve() / "ipython"
     startup = folder / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
     files = {"00-strict-warnings.py": STARTUP, "01-numba-opt.py": NUMBA_STARTUP,
-             "02-numba-setitem-error.py": SETITEM_STARTUP}
+             "02-compile-shortcuts.py": PATCH_STARTUP}
     for path in startup.glob("*.py"):  # a startup file an older version wrote, and this one does not
         if path.name not in files:
             path.unlink()

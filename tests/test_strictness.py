@@ -223,3 +223,31 @@ def test_build_kernels_compile_numbas_short_slice_assignment_error(tmp_path):
                          env=env, capture_output=True, text=True, timeout=120)
     assert "imported at start: False" in out.stdout, out.stdout + out.stderr
     assert "error: cannot assign slice from input of different size" in out.stdout, out.stdout + out.stderr
+
+
+def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_path):
+    """PyMC compiles a model's initial point in FAST_COMPILE mode (Python only), and PyTensor would
+    still compile a Scan's inner graph there with g++ (LKJCholeskyCov's initial point has one). The
+    build's profile links it in Python; the values are the same. If this fails after a PyTensor
+    upgrade, pytensor.compile.inner_function.HasInnerFunction.link_mode has moved or changed: check
+    whether the upgrade fixed the C thunks itself, else find the new name."""
+    env = {**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
+           "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
+    code = ("import sys; print('imported at start:', 'pytensor' in sys.modules)\n"
+            "import numpy as np, pytensor, pytensor.tensor as pt\n"
+            "x = pt.vector('x')\n"
+            "ys = pytensor.scan(lambda v, acc: pt.sqrt(acc + v), sequences=[x],\n"
+            "                   outputs_info=[pt.zeros(())], return_updates=False)\n"
+            "f = pytensor.function([x], ys, mode='FAST_COMPILE')\n"
+            "print('values:', f(np.array([4.0, 5.0, 6.0])).tolist())\n"
+            "from pathlib import Path\n"
+            "ops = [p for p in Path(pytensor.config.compiledir).glob('*/mod.cpp')\n"
+            "       if p.parent.name != 'lazylinker_ext']  # PyTensor's own VM helper, compiled once\n"
+            "print('C modules:', len(ops))\n")
+    script = tmp_path / "probe.py"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
+    assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out.stdout, out.stdout + out.stderr
+    assert "C modules: 0" in out.stdout, out.stdout + out.stderr
