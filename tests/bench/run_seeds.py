@@ -2,7 +2,8 @@
 
 The book's claims must hold for other seeds, not only the default: this runs each chapter (all its
 assertions included) in a fresh kernel with BOOK_SEED set, two chapters at a time, and exits non-zero
-if any chapter fails. Example: `make seeds BOOK_SEED=3`, or `python tests/bench/run_seeds.py --seed 1 2 3`.
+if any chapter fails. Example: `make seeds BOOK_SEED=3`, or `python tests/bench/run_seeds.py --seed 1 2 3`
+(`make seeds` alone tries seeds 1 to 8).
 """
 
 from __future__ import annotations
