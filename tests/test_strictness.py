@@ -202,27 +202,35 @@ def test_build_kernels_compile_at_numba_level_1_unless_told(tmp_path, preset, ex
     assert f"OPT {expected}" in out.stdout, out.stdout + out.stderr
 
 
+def run_in_build_kernel(tmp_path, code, **env):
+    """Run ``code`` as a script in IPython with the build's kernel profile, ``env`` added to the
+    environment; return what it printed (stdout, then stderr)."""
+    script = tmp_path / "probe.py"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
+                         env={**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
+                              **env},
+                         capture_output=True, text=True, timeout=300)
+    return out.stdout + out.stderr
+
+
 def test_build_kernels_compile_numbas_short_slice_assignment_error(tmp_path):
     """The build's profile swaps Numba's shape-formatting slice-assignment error (seconds to compile in
     every kernel) for Numba's own short one, and does not import Numba in kernels that never do. If
     this fails after a Numba upgrade, numba.np.arrayobj.raise_with_shape_context has moved: find its new
-    name, or drop SETITEM_STARTUP from _ext/strict_warnings.py."""
+    name, or drop that patch from PATCH_STARTUP in _ext/strict_warnings.py."""
     stale = tmp_path / "ipython" / "profile_default" / "startup" / "03-gone.py"
     stale.parent.mkdir(parents=True)
     stale.write_text("raise SystemExit('a startup file the build no longer writes ran')")
-    env = {**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
-           "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    strict_warnings.ipython_dir(tmp_path)
     assert not stale.exists()
     code = ("import sys; print('imported at start:', 'numba' in sys.modules)\n"
             "import numba, numpy as np\n"
             "@numba.njit\ndef f(out, src):\n    out[...] = src\n"
             "try:\n    f(np.zeros(5), np.ones(4))\nexcept ValueError as error:\n    print('error:', error)\n")
-    script = tmp_path / "probe.py"
-    script.write_text(code)
-    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
-                         env=env, capture_output=True, text=True, timeout=120)
-    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
-    assert "error: cannot assign slice from input of different size" in out.stdout, out.stdout + out.stderr
+    out = run_in_build_kernel(tmp_path, code, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    assert "imported at start: False" in out, out
+    assert "error: cannot assign slice from input of different size" in out, out
 
 
 def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_path):
@@ -231,8 +239,6 @@ def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_pat
     build's profile links it in Python; the values are the same. If this fails after a PyTensor
     upgrade, pytensor.compile.inner_function.HasInnerFunction.link_mode has moved or changed: check
     whether the upgrade fixed the C thunks itself, else find the new name."""
-    env = {**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
-           "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
     code = ("import sys; print('imported at start:', 'pytensor' in sys.modules)\n"
             "import numpy as np, pytensor, pytensor.tensor as pt\n"
             "x = pt.vector('x')\n"
@@ -244,10 +250,7 @@ def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_pat
             "ops = [p for p in Path(pytensor.config.compiledir).glob('*/mod.cpp')\n"
             "       if p.parent.name != 'lazylinker_ext']  # PyTensor's own VM helper, compiled once\n"
             "print('C modules:', len(ops))\n")
-    script = tmp_path / "probe.py"
-    script.write_text(code)
-    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
-                         env=env, capture_output=True, text=True, timeout=300)
-    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
-    assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out.stdout, out.stdout + out.stderr
-    assert "C modules: 0" in out.stdout, out.stdout + out.stderr
+    out = run_in_build_kernel(tmp_path, code, PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
+    assert "imported at start: False" in out, out
+    assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out, out
+    assert "C modules: 0" in out, out
