@@ -72,8 +72,9 @@ del _os
 #:    which PyMC uses for a model's initial point). LKJCholeskyCov's initial point contains such a Scan,
 #:    so varying_slopes compiled 15 C modules and PyTensor's C helpers with g++ on every clean build.
 #:    Linked in Python, as the outer function is, the Scan computes the same values (the same sampler
-#:    draws, to the last digit). Measured (2026-12-02), the LKJ model's nutpie compile with empty caches:
-#:    17.6 and 16.9 s instead of 22.6 and 22.6; a clean execution of the book, see the issue note.
+#:    draws, to the last digit). Measured (2026-12-02), with empty caches: the LKJ model's nutpie compile
+#:    17.6 and 16.9 s instead of 22.6 and 22.6; a clean execution of the book 97.2 and 95.7 s instead of
+#:    102.7 and 99.1, every output the same but the timings.
 PATCH_STARTUP = """\
 # Written by _ext/strict_warnings.py for the book's build: Numba compiles a short slice-assignment
 # error, and PyTensor links a Scan inside a Python-only function in Python (no g++).
