@@ -202,16 +202,15 @@ def test_build_kernels_compile_at_numba_level_1_unless_told(tmp_path, preset, ex
     assert f"OPT {expected}" in out.stdout, out.stdout + out.stderr
 
 
-def run_in_build_kernel(tmp_path, code, **env):
+def run_in_build_kernel(tmp_path, code, timeout, **env):
     """Run ``code`` as a script in IPython with the build's kernel profile, ``env`` added to the
-    environment; return what it printed (stdout, then stderr)."""
+    environment; return the finished process (its stdout and stderr as text)."""
     script = tmp_path / "probe.py"
     script.write_text(code)
-    out = subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
-                         env={**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
-                              **env},
-                         capture_output=True, text=True, timeout=300)
-    return out.stdout + out.stderr
+    return subprocess.run([sys.executable, "-m", "IPython", "--no-banner", str(script)],
+                          env={**os.environ, "IPYTHONDIR": str(strict_warnings.ipython_dir(tmp_path)),
+                               **env},
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_build_kernels_compile_numbas_short_slice_assignment_error(tmp_path):
@@ -228,9 +227,9 @@ def test_build_kernels_compile_numbas_short_slice_assignment_error(tmp_path):
             "import numba, numpy as np\n"
             "@numba.njit\ndef f(out, src):\n    out[...] = src\n"
             "try:\n    f(np.zeros(5), np.ones(4))\nexcept ValueError as error:\n    print('error:', error)\n")
-    out = run_in_build_kernel(tmp_path, code, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
-    assert "imported at start: False" in out, out
-    assert "error: cannot assign slice from input of different size" in out, out
+    out = run_in_build_kernel(tmp_path, code, 120, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
+    assert "error: cannot assign slice from input of different size" in out.stdout, out.stdout + out.stderr
 
 
 def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_path):
@@ -250,7 +249,7 @@ def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_pat
             "ops = [p for p in Path(pytensor.config.compiledir).glob('*/mod.cpp')\n"
             "       if p.parent.name != 'lazylinker_ext']  # PyTensor's own VM helper, compiled once\n"
             "print('C modules:', len(ops))\n")
-    out = run_in_build_kernel(tmp_path, code, PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
-    assert "imported at start: False" in out, out
-    assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out, out
-    assert "C modules: 0" in out, out
+    out = run_in_build_kernel(tmp_path, code, 300, PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
+    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
+    assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out.stdout, out.stdout + out.stderr
+    assert "C modules: 0" in out.stdout, out.stdout + out.stderr
