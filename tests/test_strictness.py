@@ -253,3 +253,80 @@ def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_pat
     assert "imported at start: False" in out.stdout, out.stdout + out.stderr
     assert "values: [2.0, 2.6457513110645907, 2.9403658464661486]" in out.stdout, out.stdout + out.stderr
     assert "C modules: 0" in out.stdout, out.stdout + out.stderr
+
+
+def exact_logsumexp():
+    """The build kernels' logsumexp for arviz-stats (EXACT_LOGSUMEXP), built around SciPy's."""
+    from scipy.special import logsumexp
+
+    namespace = {}
+    exec(strict_warnings.EXACT_LOGSUMEXP, namespace)  # noqa: S102 - the project's own source text
+    return namespace["_logsumexp_like_scipy"](logsumexp), logsumexp
+
+
+def test_the_build_kernels_logsumexp_gives_scipys_results_to_the_last_bit():
+    """EXACT_LOGSUMEXP repeats SciPy's algorithm in plain NumPy for the calls arviz-stats' PSIS makes,
+    and hands every other call to SciPy. If this fails after a SciPy upgrade, SciPy changed its
+    algorithm: port the change, or drop the patch from PATCH_STARTUP in _ext/strict_warnings.py."""
+    import warnings
+
+    import numpy as np
+
+    fast, scipy_logsumexp = exact_logsumexp()
+    rng = np.random.default_rng(20261202)
+    checked = 0
+    for trial in range(1500):
+        shape = (int(rng.integers(1, 60)),) if trial % 2 else (int(rng.integers(1, 5)), int(rng.integers(1, 40)))
+        a = rng.normal(0, 10 ** rng.uniform(-3, 3), size=shape)
+        edit = trial % 7  # the edge cases: -inf, all -inf, ties at the maximum, +inf, nan, huge values
+        if edit == 1:
+            a.flat[rng.integers(a.size)] = -np.inf
+        elif edit == 2:
+            a[...] = -np.inf
+        elif edit == 3:
+            a.flat[:2] = a.max() + 1
+        elif edit == 4:
+            a.flat[rng.integers(a.size)] = np.inf
+        elif edit == 5:
+            a.flat[rng.integers(a.size)] = np.nan
+        elif edit == 6:
+            a *= 1e3
+        for b in (None, 1 / a.size, 0.5, float(rng.uniform(1e-300, 1e300)), np.float64(3.0)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf and the like, in both
+                expected, got = scipy_logsumexp(a, b=b), fast(a, b=b)
+            assert type(got) is type(expected), (a, b)
+            assert np.array_equal(got, expected, equal_nan=True), (a, b, got, expected)
+            checked += 1
+    assert checked == 7500
+    # Every other kind of call goes to SciPy itself.
+    a = rng.normal(size=(3, 4))
+    others = [dict(axis=1), dict(axis=0, keepdims=True), dict(return_sign=True), dict(b=np.full((3, 4), 0.5)),
+              dict(b=0.0), dict(keepdims=True)]
+    for kwargs in others:
+        assert np.array_equal(fast(a, **kwargs), scipy_logsumexp(a, **kwargs))
+    assert fast(a.astype(np.float32)).dtype == np.float32
+    assert fast([1.0, 2.0]) == scipy_logsumexp([1.0, 2.0])
+    assert fast(np.array([])) == -np.inf
+
+
+def test_build_kernels_compute_psis_loo_with_it_and_get_the_same_answer(tmp_path):
+    """In a build kernel, arviz-stats' diagnostics module uses EXACT_LOGSUMEXP (imported only when a
+    page imports ArviZ), and az.loo comes out the same as with SciPy's logsumexp, bit for bit."""
+    code = ("import sys; print('imported at start:', 'arviz_stats' in sys.modules)\n"
+            "import numpy as np, arviz as az, arviz_stats.base.diagnostics as diagnostics\n"
+            "from scipy.special import logsumexp\n"
+            "print('patched:', getattr(diagnostics.logsumexp, 'scipy_logsumexp', None) is logsumexp)\n"
+            "rng = np.random.default_rng(3)\n"
+            "idata = az.from_dict({'posterior': {'a': rng.normal(size=(4, 250))},\n"
+            "                      'log_likelihood': {'y': rng.normal(-1, 0.5, size=(4, 250, 300))}})\n"
+            "fast = az.loo(idata, pointwise=True)\n"
+            "diagnostics.logsumexp = logsumexp\n"
+            "scipy = az.loo(idata, pointwise=True)\n"
+            "same = [fast.elpd == scipy.elpd, fast.se == scipy.se, fast.p == scipy.p,\n"
+            "        np.array_equal(fast.elpd_i, scipy.elpd_i), np.array_equal(fast.pareto_k, scipy.pareto_k)]\n"
+            "print('same:', [bool(x) for x in same])\n")
+    out = run_in_build_kernel(tmp_path, code, 120)
+    assert "imported at start: False" in out.stdout, out.stdout + out.stderr
+    assert "patched: True" in out.stdout, out.stdout + out.stderr
+    assert "same: [True, True, True, True, True]" in out.stdout, out.stdout + out.stderr
