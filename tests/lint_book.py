@@ -112,6 +112,26 @@ def check_seeded_sampling(path: Path) -> list[str]:
     return problems
 
 
+#: The setting that makes a second run of a chapter draw what the first drew (book/running.md).
+FASTMATH_OFF = "pytensor.config.numba__fastmath = False"
+COMPILES = re.compile(r"\bpm\.(sample\w*|draw|compute_log_likelihood)\(|\bnutpie\.(compile_pymc_model|sample)\("
+                      r"|\.fit\(inference_method=")
+
+
+def check_fastmath_off_before_compiling(path: Path) -> list[str]:
+    """A chapter that compiles or samples a model turns PyTensor's fast-math off first: with it on, a
+    model loaded from the compile cache rounds differently from one compiled afresh, and a second run
+    of the chapter would draw other numbers from the same seed."""
+    for i, cell in enumerate(_cells(path).cells):
+        if cell.cell_type != "code":
+            continue
+        if FASTMATH_OFF in cell.source:
+            return []
+        if COMPILES.search(cell.source):
+            return [f"{path.name}: cell {i}: compiles or samples before `{FASTMATH_OFF}` (see book/running.md)"]
+    return []
+
+
 def check_figures(path: Path) -> list[str]:
     problems = []
     for i, cell in enumerate(_cells(path).cells):
@@ -239,8 +259,8 @@ def check_current_api(path: Path) -> list[str]:
     return problems
 
 
-CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_figures, check_glue_keys,
-          check_typed_numbers, check_current_api]
+CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_fastmath_off_before_compiling,
+          check_figures, check_glue_keys, check_typed_numbers, check_current_api]
 
 
 def lint(path: Path) -> list[str]:

@@ -68,6 +68,18 @@ def test_lint_accepts_seeded_sampling(tmp_path):
     assert L.check_seeded_sampling(page) == []
 
 
+@pytest.mark.parametrize("call", ["idata = pm.sample(random_seed=rng)", "compiled = nutpie.compile_pymc_model(model)",
+                                  "x = pm.draw(pm.Normal.dist(), random_seed=rng)",
+                                  "idata = formula_model.fit(inference_method='nutpie', random_seed=rng)"])
+def test_lint_catches_compiling_before_fastmath_is_off(tmp_path, call):
+    late = write(tmp_path, f"```{{code-cell}} ipython3\n{call}\n```\n\n```{{code-cell}} ipython3\n{L.FASTMATH_OFF}\n```\n")
+    assert any("before" in p for p in L.check_fastmath_off_before_compiling(late))
+    missing = write(tmp_path, f"```{{code-cell}} ipython3\nimport pytensor\n```\n\n```{{code-cell}} ipython3\n{call}\n```\n")
+    assert any("before" in p for p in L.check_fastmath_off_before_compiling(missing))
+    first = write(tmp_path, f"```{{code-cell}} ipython3\n{L.FASTMATH_OFF}\n```\n\n```{{code-cell}} ipython3\n{call}\n```\n")
+    assert L.check_fastmath_off_before_compiling(first) == []
+
+
 def test_lint_catches_always_true_rhat_check(tmp_path):
     page = write(tmp_path, "```{code-cell} ipython3\nassert all(az.rhat(idata) < 1.01)\n```\n")
     assert L.check_seeded_sampling(page)
