@@ -81,8 +81,9 @@ def check_tags(path: Path) -> list[str]:
     return problems
 
 
-def _sampling_calls(source: str):
-    """Yield (name, keywords) for every pm.sample*/nutpie.sample call in a code cell."""
+def _calls(source: str):
+    """Yield (owner, name, keywords) for every `owner.name(...)` call in a code cell, where owner is a
+    plain name (`pm`, `nutpie`, ...) or, for method calls on other expressions, None."""
     lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     try:
         tree = ast.parse("\n".join(lines))
@@ -90,12 +91,25 @@ def _sampling_calls(source: str):
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            owner = node.func.value
-            name = node.func.attr
-            if isinstance(owner, ast.Name) and (
-                (owner.id == "pm" and name.startswith("sample")) or (owner.id == "nutpie" and name == "sample")
-            ):
-                yield f"{owner.id}.{name}", {k.arg for k in node.keywords}
+            owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            yield owner, node.func.attr, {k.arg for k in node.keywords}
+
+
+def _sampling_calls(source: str):
+    """Yield (name, keywords) for every pm.sample*/nutpie.sample call in a code cell."""
+    for owner, name, keywords in _calls(source):
+        if (owner == "pm" and name.startswith("sample")) or (owner == "nutpie" and name == "sample"):
+            yield f"{owner}.{name}", keywords
+
+
+def _compiles(source: str) -> bool:
+    """Whether a code cell compiles a model: it samples (see _sampling_calls), draws, computes a
+    log-likelihood, compiles with nutpie, or fits a Bambi model with an inference method."""
+    return any(_sampling_calls(source)) or any(
+        (owner, name) in {("pm", "draw"), ("pm", "compute_log_likelihood"), ("nutpie", "compile_pymc_model")}
+        or (name == "fit" and "inference_method" in keywords)
+        for owner, name, keywords in _calls(source)
+    )
 
 
 def check_seeded_sampling(path: Path) -> list[str]:
@@ -114,8 +128,6 @@ def check_seeded_sampling(path: Path) -> list[str]:
 
 #: The setting that makes a second run of a chapter draw what the first drew (book/running.md).
 FASTMATH_OFF = "pytensor.config.numba__fastmath = False"
-COMPILES = re.compile(r"\bpm\.(sample\w*|draw|compute_log_likelihood)\(|\bnutpie\.(compile_pymc_model|sample)\("
-                      r"|\.fit\(inference_method=")
 
 
 def check_fastmath_off_before_compiling(path: Path) -> list[str]:
@@ -127,7 +139,7 @@ def check_fastmath_off_before_compiling(path: Path) -> list[str]:
             continue
         if FASTMATH_OFF in cell.source:
             return []
-        if COMPILES.search(cell.source):
+        if _compiles(cell.source):
             return [f"{path.name}: cell {i}: compiles or samples before `{FASTMATH_OFF}` (see book/running.md)"]
     return []
 

@@ -70,7 +70,9 @@ def test_lint_accepts_seeded_sampling(tmp_path):
 
 @pytest.mark.parametrize("call", ["idata = pm.sample(random_seed=rng)", "compiled = nutpie.compile_pymc_model(model)",
                                   "x = pm.draw(pm.Normal.dist(), random_seed=rng)",
-                                  "idata = formula_model.fit(inference_method='nutpie', random_seed=rng)"])
+                                  "idata = formula_model.fit(inference_method='nutpie', random_seed=rng)",
+                                  "prior = pm.sample_prior_predictive(draws=10, random_seed=rng)",
+                                  "pm.compute_log_likelihood(idata, model=model)"])
 def test_lint_catches_compiling_before_fastmath_is_off(tmp_path, call):
     late = write(tmp_path, f"```{{code-cell}} ipython3\n{call}\n```\n\n```{{code-cell}} ipython3\n{L.FASTMATH_OFF}\n```\n")
     assert any("before" in p for p in L.check_fastmath_off_before_compiling(late))
@@ -78,6 +80,11 @@ def test_lint_catches_compiling_before_fastmath_is_off(tmp_path, call):
     assert any("before" in p for p in L.check_fastmath_off_before_compiling(missing))
     first = write(tmp_path, f"```{{code-cell}} ipython3\n{L.FASTMATH_OFF}\n```\n\n```{{code-cell}} ipython3\n{call}\n```\n")
     assert L.check_fastmath_off_before_compiling(first) == []
+
+
+def test_lint_fastmath_check_reads_code_not_comments(tmp_path):
+    page = write(tmp_path, "```{code-cell} ipython3\n# later: pm.sample(...)\ntext = 'nutpie.sample('\n```\n")
+    assert L.check_fastmath_off_before_compiling(page) == []
 
 
 def test_lint_catches_always_true_rhat_check(tmp_path):
