@@ -21,7 +21,7 @@ help:
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make test      the whole test suite, including the strict build and browser tests"
 	@echo "make bench     clean-build, rebuild, per-chapter and floor-chapter timings"
-	@echo "make seeds     re-execute every chapter under BOOK_SEED (default: 1 to 8, ~10 min) to check robustness"
+	@echo "make seeds     re-execute every chapter under BOOK_SEED (default: 1 to 8, ~15 min on 2 cores) to check robustness"
 	@echo "make linkcheck try the external links (needs a network; not part of make test)"
 	@echo "make clean     remove _build (the next build re-executes every chapter)"
 
