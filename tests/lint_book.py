@@ -95,18 +95,26 @@ def _calls(source: str):
             yield owner, node.func.attr, {k.arg for k in node.keywords}
 
 
+def _is_sampling(owner: str | None, name: str) -> bool:
+    return (owner == "pm" and name.startswith("sample")) or (owner == "nutpie" and name == "sample")
+
+
 def _sampling_calls(source: str):
     """Yield (name, keywords) for every pm.sample*/nutpie.sample call in a code cell."""
     for owner, name, keywords in _calls(source):
-        if (owner == "pm" and name.startswith("sample")) or (owner == "nutpie" and name == "sample"):
+        if _is_sampling(owner, name):
             yield f"{owner}.{name}", keywords
 
 
+#: Calls that compile a model without sampling it.
+COMPILING_CALLS = {("pm", "draw"), ("pm", "compute_log_likelihood"), ("nutpie", "compile_pymc_model")}
+
+
 def _compiles(source: str) -> bool:
-    """Whether a code cell compiles a model: it samples (see _sampling_calls), draws, computes a
-    log-likelihood, compiles with nutpie, or fits a Bambi model with an inference method."""
-    return any(_sampling_calls(source)) or any(
-        (owner, name) in {("pm", "draw"), ("pm", "compute_log_likelihood"), ("nutpie", "compile_pymc_model")}
+    """Whether a code cell compiles a model: it samples, draws, computes a log-likelihood, compiles
+    with nutpie, or fits a Bambi model with an inference method."""
+    return any(
+        _is_sampling(owner, name) or (owner, name) in COMPILING_CALLS
         or (name == "fit" and "inference_method" in keywords)
         for owner, name, keywords in _calls(source)
     )
