@@ -28,11 +28,13 @@ import argparse
 import os
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import kernel_forkserver  # noqa: E402
 import strict_warnings  # noqa: E402
 
 
@@ -123,8 +125,51 @@ def execute(path: Path, nb, timeout: int):
     # then), the kernel is stopped at once. A graceful shutdown waits 0.7-1.5 s for the interpreter to
     # tear down pymc, numba and nutpie's threads, time that no output depends on.
     result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout, allow_errors=False,
-                                 meta_override=True, shutdown_kernel="immediate")
+                                 meta_override=True, shutdown_kernel="immediate",
+                                 kernel_manager_class=kernel_forkserver.kernel_manager_class())
     return path, nb, result
+
+
+def start_forkserver(cwd: Path):
+    """Start the kernels' fork server (_ext/kernel_forkserver.py) in ``cwd``, importing the chapters'
+    libraries while this process reads the pages; None if it cannot be started here."""
+    import subprocess
+    import tempfile
+
+    if not hasattr(os, "fork"):
+        return None
+    folder = tempfile.mkdtemp(prefix="book-kernels-")
+    path = os.path.join(folder, "socket")
+    server = subprocess.Popen([sys.executable, kernel_forkserver.__file__, "serve", path], cwd=cwd,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    return server, path, folder
+
+
+def await_forkserver(started) -> bool:
+    """Wait for the server to have imported the libraries; True if kernels will be forked from it."""
+    if started is None:
+        return False
+    server, path, _ = started
+    line = server.stdout.readline().strip()  # "ready", or nothing if it stopped (its error is on stderr)
+    if line != "ready":
+        server.wait()
+        print(f"execute_parallel: kernels start plainly: the fork server stopped ({server.returncode}) "
+              "before it was ready", flush=True)
+        return False
+    os.environ[kernel_forkserver.SOCKET_VARIABLE] = path
+    return True
+
+
+def stop_forkserver(started) -> None:
+    if started is None:
+        return
+    import shutil
+
+    server, _, folder = started
+    os.environ.pop(kernel_forkserver.SOCKET_VARIABLE, None)
+    server.terminate()
+    server.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _timestamp(when) -> float:
@@ -145,6 +190,8 @@ def main(argv=None) -> int:
     parser.add_argument("--path-output", default=None, help="as jupyter-book build's (default: SOURCE)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="kernels at once")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell, as in _config.yml")
+    parser.add_argument("--plain-kernels", action="store_true",
+                        help="start every kernel as a new interpreter, without the fork server")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -159,12 +206,21 @@ def main(argv=None) -> int:
         print("execute_parallel: no page changed since every page was cached")
         return 0
 
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
     build.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
     os.environ["IPYTHONDIR"] = str(strict_warnings.ipython_dir(build))  # the kernels inherit it
+    folders = Counter(path.parent for path in pages)
+    forkserver = None if args.plain_kernels or not folders else start_forkserver(folders.most_common(1)[0][0])
+    try:
+        return _execute_pages(root, build, pages, stamp, started_ns, newest_source_ns, args, forkserver)
+    finally:
+        stop_forkserver(forkserver)
+
+
+def _execute_pages(root, build, pages, stamp, started_ns, newest_source_ns, args, forkserver) -> int:
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
     cache = get_cache(str(build / ".jupyter_cache"))
     readers = {(root / name).resolve() for name in READS_OTHER_PAGES}
     last_seconds = {}  # of the records that stay
@@ -191,7 +247,9 @@ def main(argv=None) -> int:
         return 0
     todo = longest_first(todo, last_seconds, load_hints(root))
     jobs = min(args.jobs, len(todo))
-    print(f"execute_parallel: executing {len(todo)} page(s), {jobs} at a time", flush=True)
+    forked = await_forkserver(forkserver)
+    print(f"execute_parallel: executing {len(todo)} page(s), {jobs} at a time"
+          + (", in kernels forked from one that imported their libraries" if forked else ""), flush=True)
     start, failed = time.perf_counter(), []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute, path, nb, args.timeout) for path, nb in todo]
