@@ -140,8 +140,11 @@ def start_forkserver(cwd: Path):
         return None
     folder = tempfile.mkdtemp(prefix="book-kernels-")
     path = os.path.join(folder, "socket")
+    # env: os.environ, as jupyter_client gives each kernel; without it the server would inherit the
+    # process's C-level environment, which a library may have changed behind os.environ's back.
     server = subprocess.Popen([sys.executable, kernel_forkserver.__file__, "serve", path], cwd=cwd,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+                              env=dict(os.environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              text=True)
     return server, path, folder
 
 

@@ -40,9 +40,10 @@ PRELOAD = ("numpy", "scipy.stats", "pandas", "xarray", "matplotlib.pyplot",
 #: The variable that names the server's socket, for ForkingKernelManager (not passed to kernels).
 SOCKET_VARIABLE = "BOOK_KERNEL_FORKSERVER"
 
-#: Variables jupyter_client (and ipykernel) set for a kernel, which may differ from the server's.
+#: Variables jupyter_client (and ipykernel) set for a kernel, which may differ from the server's, and
+#: PYTEST_CURRENT_TEST, which pytest changes at every step of a test (nothing reads it at import).
 KERNEL_VARIABLES = ("JPY_PARENT_PID", "JPY_SESSION_NAME", "PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND",
-                    SOCKET_VARIABLE)
+                    SOCKET_VARIABLE, "PYTEST_CURRENT_TEST")
 
 CLIENT = Path(__file__).resolve()
 
@@ -99,7 +100,7 @@ def client(path: str, cmd: list[str]) -> int:
 # ----------------------------------------------------------------------------------------- server
 def _run_startup_files() -> None:
     """The build profile's startup files, as IPython runs them in a kernel (in name order)."""
-    startup = Path(os.environ["IPYTHONDIR"]) / "profile_default" / "startup"
+    startup = Path(os.environ.get("IPYTHONDIR") or Path.home() / ".ipython") / "profile_default" / "startup"
     for path in sorted(startup.glob("*.py")):
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), {"__name__": "__main__"})
 
@@ -112,6 +113,7 @@ def _child(request: dict, fds: list[int], server_pid: int) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     os.environ.pop(SOCKET_VARIABLE, None)
+    os.environ.update(_IMPORT_ENVIRONMENT)
     os.environ["JPY_PARENT_PID"] = str(server_pid)  # ipykernel exits when its parent, the server, does
     # A fresh interpreter seeds these from the system; the children would otherwise share the server's.
     random.seed()
@@ -121,9 +123,23 @@ def _child(request: dict, fds: list[int], server_pid: int) -> None:
     import ipykernel_launcher
 
     sys.argv = [ipykernel_launcher.__file__, *request["argv"][3:]]
-    sys.path[0] = request["cwd"]  # as python -m puts its working directory first
     from ipykernel import kernelapp
 
+    init_io = kernelapp.IPKernelApp.init_io
+
+    def init_io_then_pin(app):
+        init_io(app)  # sys.stdout and sys.stderr are the kernel's now
+        for stream in _STREAMS:
+            stream.pin()
+
+    kernelapp.IPKernelApp.init_io = init_io_then_pin
+    init_code = kernelapp.IPKernelApp.init_code
+
+    def init_code_then_library_filters(app):
+        init_code(app)  # IPython's filters, then the startup files' (again)
+        _put_first(_LIBRARY_FILTERS)
+
+    kernelapp.IPKernelApp.init_code = init_code_then_library_filters
     code = 0
     try:
         kernelapp.launch_new_instance()
@@ -143,10 +159,70 @@ def _child(request: dict, fds: list[int], server_pid: int) -> None:
         os._exit(code)
 
 
-def _forkable(request: dict, env: dict, cwd: str) -> bool:
+def _not_forkable(request: dict, env: dict, cwd: str) -> str | None:
+    """Why the kernel ``request`` asks for cannot be forked from this server, or None if it can."""
     argv = request.get("argv", [])
-    return (argv[:3] == [sys.executable, "-m", "ipykernel_launcher"] and request.get("cwd") == cwd
-            and _comparable(request.get("env", {})) == env)
+    if argv[:3] != [sys.executable, "-m", "ipykernel_launcher"]:
+        return f"not this interpreter's ipykernel: {argv[:3]}"
+    if request.get("cwd") != cwd:
+        return f"its working directory is {request.get('cwd')}, not {cwd}"
+    other = _comparable(request.get("env", {}))
+    differ = sorted(k for k in other.keys() | env.keys() if other.get(k) != env.get(k))
+    return f"its environment differs in {', '.join(f"{k} ({other.get(k)!r}, here {env.get(k)!r})" for k in differ)}" if differ else None
+
+
+class _KernelStream:
+    """Stands in for ``sys.stdout`` or ``sys.stderr`` while the server imports the libraries, as a
+    kernel's own stream would. A library that keeps the stream it finds at import (pymc's and
+    pytensor's logging handlers do) keeps this one: it writes to the server's stream until a forked
+    kernel has set up its own (``pin``), and to the kernel's from then on, as if the library had been
+    imported in the kernel. Until then it answers as ipykernel's streams do: not a terminal, UTF-8
+    (pandas reads the encoding at import)."""
+
+    def __init__(self, name: str):
+        self.name, self.target, self.pinned = name, getattr(sys, name), False
+
+    def pin(self) -> None:
+        self.target, self.pinned = getattr(sys, self.name), True
+
+    @property
+    def encoding(self):
+        return self.target.encoding if self.pinned else "UTF-8"
+
+    def isatty(self) -> bool:
+        return self.target.isatty() if self.pinned else False
+
+    def write(self, text):
+        return self.target.write(text)
+
+    def flush(self):
+        return self.target.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.target, name)
+
+
+_STREAMS = (_KernelStream("stdout"), _KernelStream("stderr"))
+
+#: The warning filters the libraries added as the server imported them. In a kernel they would come
+#: before IPython's and the startup files' (the libraries are imported after those), and the first
+#: filter that matches decides; a forked kernel puts them back there (``_put_first``).
+_LIBRARY_FILTERS: list = []
+
+
+#: What the startup files and the libraries set in os.environ as the server imported them (numba's
+#: NUMBA_OPT, a library's KMP_DUPLICATE_LIB_OK): a forked kernel's environment has them too.
+_IMPORT_ENVIRONMENT: dict[str, str] = {}
+
+
+def _put_first(filters) -> None:
+    """Move ``filters`` (entries of ``warnings.filters``) to the front, in their order."""
+    for action, message, category, module, lineno in reversed(filters):
+        if message is None and module is None:
+            warnings.simplefilter(action, category, lineno)
+        else:
+            warnings.filterwarnings(action, message.pattern if message else "", category,
+                                    module.pattern if module else "", lineno)
 
 
 class _AKernel:
@@ -156,7 +232,12 @@ class _AKernel:
 
 
 def serve(path: str) -> int:
-    env, cwd = _comparable(os.environ), os.getcwd()
+    # sys.path as ipykernel_launcher leaves it: without the folder of the script python was given
+    # (python -m puts its working directory there, and the launcher takes it out; IPython adds '').
+    if sys.path and Path(sys.path[0]).resolve() == CLIENT.parent:
+        del sys.path[0]
+    original, cwd = dict(os.environ), os.getcwd()
+    env = _comparable(original)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel does
     _run_startup_files()
     # pandas asks at import whether it runs in a Jupyter kernel (get_ipython().kernel), and if not,
@@ -164,11 +245,16 @@ def serve(path: str) -> int:
     # the kernels' behalf, so it answers as they would; nothing else in PRELOAD asks (checked by
     # tests/test_forkserver.py, which compares a forked kernel's state with a plain one's).
     builtins.get_ipython = lambda: _AKernel
+    sys.stdout, sys.stderr = _STREAMS
+    before = list(warnings.filters)
     try:
         for name in PRELOAD:
             __import__(name)
     finally:
         del builtins.get_ipython
+        sys.stdout, sys.stderr = (stream.target for stream in _STREAMS)
+    _LIBRARY_FILTERS.extend(f for f in warnings.filters if f not in before)
+    _IMPORT_ENVIRONMENT.update((k, v) for k, v in os.environ.items() if original.get(k) != v)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
@@ -190,7 +276,10 @@ def serve(path: str) -> int:
                         break
                     request += chunk
                 request = json.loads(request or b"{}")
-                if len(fds) != 3 or not _forkable(request, env, cwd):
+                why = "no standard streams" if len(fds) != 3 else _not_forkable(request, env, cwd)
+                if why:
+                    print(f"kernel_forkserver: a plain kernel, not a forked one: {why}", file=sys.stderr,
+                          flush=True)
                     for fd in fds:
                         os.close(fd)
                     conn.sendall(b"plain\n")
@@ -251,8 +340,8 @@ def serve(path: str) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
+    if sys.argv[1:2] == ["serve"] and len(sys.argv) == 3:
         sys.exit(serve(sys.argv[2]))
-    if sys.argv[1:2] == ["client"] and sys.argv[3:4] == ["--"]:
+    if sys.argv[1:2] == ["client"] and sys.argv[3:4] == ["--"] and len(sys.argv) > 4:
         sys.exit(client(sys.argv[2], sys.argv[4:]))
     sys.exit("usage: kernel_forkserver.py serve SOCKET | client SOCKET -- KERNEL_COMMAND...")

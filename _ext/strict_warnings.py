@@ -127,8 +127,9 @@ import sys as _sys
 
 
 def _short_setitem_error(arrayobj):
-    if not hasattr(arrayobj, "raise_with_shape_context"):
-        return
+    current = getattr(arrayobj, "raise_with_shape_context", None)
+    if current is None or getattr(current, "short", False):
+        return  # moved, or patched already (the fork server ran this file before the kernel did)
     from numba.core.extending import overload
 
     def raise_with_shape_context(src_shapes, index_shape):
@@ -140,6 +141,7 @@ def _short_setitem_error(arrayobj):
             raise ValueError("cannot assign slice from input of different size")
         return impl
 
+    raise_with_shape_context.short = True
     arrayobj.raise_with_shape_context = raise_with_shape_context
 
 
@@ -149,12 +151,15 @@ def _python_inner_functions(inner_function):
     from pytensor.link.vm import VMLinker
 
     link_mode = inner_function.HasInnerFunction.link_mode
+    if getattr(link_mode, "python_inner", False):
+        return
 
     def python_link_mode(self, impl):
         if impl == "py":
             return inner_function.link_only_mode(VMLinker(use_cloop=False, c_thunks=False))
         return link_mode(self, impl)
 
+    python_link_mode.python_inner = True
     inner_function.HasInnerFunction.link_mode = python_link_mode
 
 

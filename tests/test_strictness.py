@@ -255,6 +255,27 @@ def test_build_kernels_link_a_scan_in_a_python_only_function_without_gxx(tmp_pat
     assert "C modules: 0" in out.stdout, out.stdout + out.stderr
 
 
+def test_the_build_kernels_shortcuts_apply_once_when_their_startup_file_runs_twice(tmp_path):
+    """The fork server (_ext/kernel_forkserver.py) runs the profile's startup files before it imports
+    the libraries, and each kernel forked from it runs them again: the second run must leave the
+    patched functions as they are, not wrap them a second time."""
+    code = ("import os\nfrom pathlib import Path\n"
+            "import numba.np.arrayobj as a, pytensor.compile.inner_function as i\n"
+            "import arviz_stats.base.diagnostics as d\n"
+            "def patched():\n"
+            "    return (a.raise_with_shape_context, i.HasInnerFunction.link_mode, d.logsumexp)\n"
+            "before = patched()\n"
+            "startup = Path(os.environ['IPYTHONDIR']) / 'profile_default' / 'startup'\n"
+            "for path in sorted(startup.glob('*.py')):\n"
+            "    exec(path.read_text(), {'__name__': '__main__'})\n"
+            "print('patched:', [getattr(before[0], 'short', False), getattr(before[1], 'python_inner', False),\n"
+            "                   hasattr(before[2], 'scipy_logsumexp')])\n"
+            "print('unchanged:', [b is c for b, c in zip(before, patched())])\n")
+    out = run_in_build_kernel(tmp_path, code, 120)
+    assert "patched: [True, True, True]" in out.stdout, out.stdout + out.stderr
+    assert "unchanged: [True, True, True]" in out.stdout, out.stdout + out.stderr
+
+
 def exact_logsumexp():
     """The build kernels' logsumexp for arviz-stats (EXACT_LOGSUMEXP), built around SciPy's."""
     from scipy.special import logsumexp
