@@ -14,6 +14,8 @@ A page that fails is not cached and is only reported here: the build executes it
 with its usual strict message, naming the chapter. So strictness, the per-chapter error messages and the
 cache are the build's own. What the chapters compile is cached between the kernels by PyTensor (its
 compile directory takes a lock) and Numba (atomic file writes), both made for concurrent processes.
+The kernels are forked from one process that imported the chapters' libraries while this one read the
+pages (``kernel_forkserver``; ``--plain-kernels`` starts each as a new interpreter instead).
 
 When a run ends with every page cached, it leaves a stamp in the cache folder; the next run returns at
 once if no page of the table of contents (nor _toc.yml) changed since, without importing or reading
