@@ -107,6 +107,10 @@ def _run_startup_files() -> None:
 
 def _child(request: dict, fds: list[int], server_pid: int) -> None:
     """In the forked process: become the kernel that ``request["argv"]`` starts."""
+    # As jupyter_client starts a kernel: in a session of its own (a Ctrl-C in the terminal does not
+    # reach it), with the signal handling of a new interpreter (the server's SIGTERM handler dropped).
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)

@@ -48,7 +48,8 @@ state = {
     "executable": sys.executable, "name": __name__, "flags": repr(sys.flags),
     "env": {k: v for k, v in sorted(os.environ.items()) if k not in ("JPY_PARENT_PID", "JPY_SESSION_NAME")},
     "shell": [type(get_ipython()).__name__, hasattr(get_ipython(), "kernel")],
-    "sigint": repr(signal.getsignal(signal.SIGINT)),
+    "signals": [repr(signal.getsignal(signal.SIGINT)), repr(signal.getsignal(signal.SIGTERM))],
+    "own_session": os.getsid(0) == os.getpid(),
     "fds": [fd(0), fd(1), fd(2)],
     # pymc's logging handler, made when pymc was imported, writes to the kernel's stream ("NUTS: ...")
     "pymc_log": [getattr(h.stream, "target", h.stream) is sys.stderr
