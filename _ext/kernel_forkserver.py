@@ -1,8 +1,8 @@
 """Start the build's chapter kernels from one process that has already imported their libraries.
 
-A chapter kernel spends its first 3-4 s importing ipykernel, NumPy, SciPy, pandas, xarray, PyTensor,
-PyMC, ArviZ, nutpie and statsmodels, the same modules in every chapter. In a clean build with two
-kernels at once, that is most of a minute of the build. ``execute_parallel`` therefore starts one
+A chapter kernel spends its first 3-4 s importing NumPy, SciPy, pandas, xarray, PyTensor, PyMC, ArviZ,
+nutpie and statsmodels, the same modules in every chapter. In a clean build with two kernels at once,
+that is 20-30 s of page time. ``execute_parallel`` therefore starts one
 server (``serve``) that imports them once, in the kernels' own environment and working directory and
 with the build's startup files (deprecations are errors), and then forks a kernel for each page: the
 page's first ``import pymc`` finds the module loaded. Nothing in the chapters changes; only how the
@@ -18,6 +18,12 @@ A kernel is forked only when the environment it is given is the one the server i
 under (Jupyter's own variables aside) and its working directory is the server's: libraries read both at
 import (``NUMBA_OPT``, ``PYTENSOR_FLAGS``, a ``matplotlibrc``). Otherwise, or when there is no server,
 the client runs the plain kernel command in its own place (``exec``), as the build would without it.
+
+A forked kernel must be the kernel a plain start gives (tests/test_forkserver.py compares the two): so
+the server imports as a kernel would (pandas asks whether it runs in one; streams that report
+ipykernel's encoding), and the child drops what the server set up for itself (its SIGTERM handler, its
+session, its script folder on ``sys.path``), keeps what the imports set (environment variables, warning
+filters ahead of the startup files' ones) and points the streams the libraries kept at the kernel's.
 """
 
 from __future__ import annotations
