@@ -58,3 +58,14 @@ def test_lighthouse_when_npm_ci_fails(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(bin_dir))
     with pytest.raises(RuntimeError, match=r"'npm ci' in .* failed \(exit 3\)"):
         lighthouse_scores.lighthouse_bin()
+
+
+def test_lighthouse_reports_the_median_run_or_the_first_failure():
+    runs = [{"performance": 95, "tbt": 100.0}, {"performance": 70, "tbt": 1300.0},
+            {"performance": 88, "tbt": 400.0}]
+    assert lighthouse_scores.median_run(runs) is runs[2]
+    assert lighthouse_scores.median_run(runs[:1]) is runs[0]
+    tied = [{"performance": 90, "tbt": 300.0}, {"performance": 90, "tbt": 100.0}, {"performance": 90, "tbt": 200.0}]
+    assert lighthouse_scores.median_run(tied) is tied[2]
+    failed = {"error": ["no report"]}
+    assert lighthouse_scores.median_run([runs[0], failed, runs[1]]) is failed

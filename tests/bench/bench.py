@@ -10,7 +10,7 @@
 4. The floor under a modelling chapter: ``floor_chapter.md`` (fresh kernel, imports, nutpie's first
    compile, one small fit) in a fresh kernel, with the same empty caches.
 5. Each page's transfer size.
-6. Lighthouse's scores for every chapter page (tests/bench/lighthouse_scores.py).
+6. Lighthouse's scores for every chapter page, the median of three runs each (tests/bench/lighthouse_scores.py).
 
 Targets on a 2-core machine: clean build <= 150 s, no-change rebuild <= 5 s, every chapter <= 20 s
 (Part III chapters <= 30 s), median chapter <= 12 s. The tables mark what misses its target; the
