@@ -29,6 +29,7 @@ filters ahead of the startup files' ones) and points the streams the libraries k
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import os
 import random
@@ -54,6 +55,7 @@ KERNEL_VARIABLES = ("JPY_PARENT_PID", "JPY_SESSION_NAME", "PYDEVD_DISABLE_FILE_V
 CLIENT = Path(__file__).resolve()
 
 
+@functools.cache
 def kernel_manager_class():
     """jupyter_client's kernel manager, starting the kernel through the fork server named by
     ``$BOOK_KERNEL_FORKSERVER`` (a plain kernel when it is unset). A function, so that the client,
@@ -76,12 +78,13 @@ def _comparable(env: dict) -> dict:
 # ----------------------------------------------------------------------------------------- client
 def client(path: str, cmd: list[str]) -> int:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    replies = sock.makefile("rb")  # one buffered reader for both lines: a second would miss what it read
     try:
         sock.connect(path)
         request = json.dumps({"argv": cmd, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
         socket.send_fds(sock, [len(request).to_bytes(8, "big")], [0, 1, 2])
         sock.sendall(request)
-        reply = sock.makefile("rb").readline().decode().split()
+        reply = replies.readline().decode().split()
     except OSError:
         reply = []
     if not reply or reply[0] != "pid":
@@ -98,7 +101,7 @@ def client(path: str, cmd: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
                    signal.SIGUSR2):
         signal.signal(signum, forward)
-    status = sock.makefile("rb").readline().decode().split()
+    status = replies.readline().decode().split()
     code = int(status[1]) if status and status[0] == "exit" else 1
     return code if code >= 0 else 128 - code
 
@@ -177,8 +180,9 @@ def _not_forkable(request: dict, env: dict, cwd: str) -> str | None:
     if request.get("cwd") != cwd:
         return f"its working directory is {request.get('cwd')}, not {cwd}"
     other = _comparable(request.get("env", {}))
-    differ = sorted(k for k in other.keys() | env.keys() if other.get(k) != env.get(k))
-    return f"its environment differs in {', '.join(f"{k} ({other.get(k)!r}, here {env.get(k)!r})" for k in differ)}" if differ else None
+    differ = [f"{k} ({other.get(k)!r}, here {env.get(k)!r})"
+              for k in sorted(other.keys() | env.keys()) if other.get(k) != env.get(k)]
+    return f"its environment differs in {', '.join(differ)}" if differ else None
 
 
 class _KernelStream:
@@ -297,8 +301,9 @@ def serve(path: str) -> int:
                     continue
                 with warnings.catch_warnings():
                     # Python warns that forking a process with threads may deadlock the child. The
-                    # only threads here are OpenBLAS's idle workers, which it stops and restarts
-                    # around a fork (pthread_atfork); the server runs no Python threads.
+                    # only threads here are native idle ones: OpenBLAS's workers and the jemalloc
+                    # background thread of pyarrow (which pandas imports), both of which handle a fork
+                    # (pthread_atfork); the server runs no Python threads.
                     warnings.filterwarnings("ignore", "This process .* is multi-threaded",
                                             DeprecationWarning)
                     pid = os.fork()

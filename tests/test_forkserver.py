@@ -134,6 +134,7 @@ def test_a_forked_kernel_stops_with_its_client(server):
 def test_an_interrupt_reaches_the_forked_kernel(server):
     """jupyter_client interrupts a kernel with SIGINT to the process it started (the client), which
     passes it on: the running cell stops with KeyboardInterrupt, and the kernel goes on."""
+    outputs = []
     km = kf.kernel_manager_class()(kernel_name="python3")
     km.start_kernel(cwd=str(server[0]))
     kc = km.client()
@@ -155,8 +156,6 @@ def test_an_interrupt_reaches_the_forked_kernel(server):
         km.shutdown_kernel(now=True)
     assert forked["content"]["status"] == "ok" and "".join(outputs) == "True\n"
 
-
-outputs: list = []
 
 
 def test_a_kernel_given_another_environment_starts_plainly(server, monkeypatch):
