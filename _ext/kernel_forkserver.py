@@ -37,6 +37,7 @@ import selectors
 import signal
 import socket
 import sys
+import uuid
 import warnings
 from pathlib import Path
 
@@ -58,11 +59,31 @@ CLIENT = Path(__file__).resolve()
 @functools.cache
 def kernel_manager_class():
     """jupyter_client's kernel manager, starting the kernel through the fork server named by
-    ``$BOOK_KERNEL_FORKSERVER`` (a plain kernel when it is unset). A function, so that the client,
-    which runs this file too, does not import jupyter_client."""
+    ``$BOOK_KERNEL_FORKSERVER`` (a plain kernel when it is unset), over Unix sockets. A function, so
+    that the client, which runs this file too, does not import jupyter_client."""
     from jupyter_client.manager import KernelManager
+    from traitlets import default
 
     class ForkingKernelManager(KernelManager):
+        @default("transport")
+        def _transport_default(self):
+            # Unix sockets in the runtime folder, not TCP on localhost: ipykernel 7.4 warns at every
+            # start of a TCP kernel without CurveZMQ keys (a build printed it 19 times), and only this
+            # user can reach the sockets. ZeroMQ has no ipc transport on Windows.
+            return "ipc" if os.name == "posix" else "tcp"
+
+        @default("ip")
+        def _ip_default(self):
+            # jupyter_client's default for ipc is "kernel-ipc", relative to the working directory, which
+            # the kernel (started in the chapter's folder) and this client do not share.
+            if self.transport != "ipc":
+                return super()._ip_default()
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            runtime = jupyter_runtime_dir()
+            os.makedirs(runtime, mode=0o700, exist_ok=True)
+            return os.path.join(runtime, f"kernel-{uuid.uuid4().hex[:12]}-ipc")
+
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments)
             path = os.environ.get(SOCKET_VARIABLE)

@@ -190,3 +190,12 @@ def test_a_server_that_stops_before_it_is_ready_is_reported(tmp_path, monkeypatc
 def test_the_script_names_its_usage():
     proc = subprocess.run([sys.executable, kf.__file__, "serve"], capture_output=True, text=True)
     assert proc.returncode == 1 and "usage: kernel_forkserver.py serve SOCKET" in proc.stderr
+
+
+def test_kernels_talk_over_unix_sockets_that_any_working_directory_finds(server, tmp_path, capfd):
+    # ipykernel 7.4 warns at every TCP kernel's start (the build printed it once per page); the
+    # sockets' path must be absolute, for a kernel started in another folder than its client's.
+    km = kf.kernel_manager_class()(kernel_name="python3")
+    assert km.transport == "ipc" and os.path.isabs(km.ip)
+    assert probe(server[0])["preloaded"] and not probe(tmp_path)["preloaded"]  # forked, then plain
+    assert "without encryption" not in capfd.readouterr().err
