@@ -178,6 +178,9 @@ def test_a_server_that_stops_before_it_is_ready_is_reported(tmp_path, monkeypatc
     (profile / "profile_default" / "startup").mkdir(parents=True)
     (profile / "profile_default" / "startup" / "00-fail.py").write_text("raise RuntimeError('broken')\n")
     monkeypatch.setenv("IPYTHONDIR", str(profile))
+    # stop_forkserver drops the socket variable: through monkeypatch, the module's server gets its own
+    # back for the tests after this one
+    monkeypatch.setenv(kf.SOCKET_VARIABLE, os.environ.get(kf.SOCKET_VARIABLE, ""))
     started = ep.start_forkserver(tmp_path)
     try:
         assert not ep.await_forkserver(started)
