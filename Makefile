@@ -1,6 +1,6 @@
 # The book's commands. `make book` builds the site; `make test` runs every test. Both set up .venv.
 # book/ is a folder, so every target is phony: otherwise `make book` would see book/ and do nothing.
-.PHONY: help env book serve test bench seeds linkcheck clean
+.PHONY: help env execute book serve test bench seeds linkcheck clean
 
 # The interpreter that makes .venv: PYTHON=... on the command line, else the first of python3.13,
 # python3.12, python3 that runs and is 3.12-3.14, else a 3.13 or 3.12 that pyenv holds (its shims only
@@ -15,9 +15,17 @@ JB     := $(VENV)/bin/jupyter-book
 STRICT := -W -n --keep-going
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+JCACHE := $(VENV)/bin/jcache
+# The execution cache that the build reads (myst-nb's default place), and the pages with code in it.
+CACHE  := _build/.jupyter_cache
+PAGES  := $(shell grep -l '{code-cell}' book/*.md)
+# Pages whose code reads the other pages (the instructor guide reads each chapter's header): the cache
+# keys a page on its own code, so these run again whenever any page changed (_ext/chapter_header.py).
+READERS := book/instructors.md
 
 help:
 	@echo "make book      set up .venv if needed, build the site into _build/html (executes chapters)"
+	@echo "make execute   only execute the changed pages into the cache (the first half of make book)"
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make test      the whole test suite, including the strict build and browser tests"
 	@echo "make bench     clean-build, rebuild, per-chapter and floor-chapter timings"
@@ -41,7 +49,13 @@ $(STAMP): requirements.txt
 	    exit 1; \
 	  fi; \
 	fi; \
+	v=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	echo "make: using $$py ($$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
+	"$$py" -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "error: $$py cannot make a virtual environment (its venv or ensurepip module is missing)."; \
+	  echo "On Debian or Ubuntu install the package python$$v-venv (sudo apt-get install python$$v-venv),"; \
+	  echo "or use another Python: make book PYTHON=/path/to/python3.13"; \
+	  exit 1; }; \
 	"$$py" -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -49,10 +63,22 @@ $(STAMP): requirements.txt
 
 env: $(STAMP)
 
-# First fill the execution cache with every changed chapter, one kernel per core (_ext/execute_parallel.py);
-# then the strict build, which finds them cached (and re-runs, and reports, any that failed).
-book: $(STAMP)
-	$(PY) _ext/execute_parallel.py .
+# First fill the execution cache with jupyter-cache's own parallel executor (one kernel per core,
+# myst-nb's reader, so the cache keys are the build's), whenever a page changed since the last time;
+# then the strict build, which finds the pages cached (and runs again, and reports, any that failed).
+# The kernels use the IPython profile that makes deprecations errors (_ext/strict_warnings.py).
+$(CACHE)/executed: $(PAGES) _toc.yml $(STAMP)
+	@mkdir -p $(CACHE)
+	@$(JCACHE) notebook -p $(CACHE) clear --force >/dev/null
+	@$(JCACHE) notebook -p $(CACHE) add --reader myst_nb_md $(PAGES) >/dev/null
+	$(if $(filter $(READERS),$(PAGES)),@$(JCACHE) notebook -p $(CACHE) invalidate $(filter $(READERS),$(PAGES)) >/dev/null)
+	IPYTHONDIR=$$($(PY) _ext/strict_warnings.py _build) \
+	  $(JCACHE) project -p $(CACHE) execute --executor local-parallel --timeout 300 --verbosity WARNING
+	@touch $@
+
+execute: $(CACHE)/executed
+
+book: $(CACHE)/executed
 	$(JB) build . $(STRICT)
 
 serve:

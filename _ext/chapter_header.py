@@ -91,12 +91,16 @@ def _merge(app, env, docnames, other):
     )
 
 
-def _outdated_readers(app, env, added, changed, removed):
-    """The pages whose code reads the other pages (execute_parallel.READS_OTHER_PAGES, which it
-    re-executes): Sphinx must read them again whenever another page changed, or it keeps their old HTML
-    although the execution cache holds the new result."""
-    from execute_parallel import READS_OTHER_PAGES  # _ext/, beside this file
+#: Pages whose code reads the other pages: the instructors' guide reads every chapter's header and
+#: _toc.yml. The execution cache keys a page on its own code only, so ``make book`` runs these again
+#: whenever any page changed (the Makefile's READERS, which must list the same files).
+READS_OTHER_PAGES = ("book/instructors.md",)
 
+
+def _outdated_readers(app, env, added, changed, removed):
+    """The pages whose code reads the other pages (READS_OTHER_PAGES): Sphinx must read them again
+    whenever another page changed, or it keeps their old HTML although the execution cache holds the
+    new result."""
     if not (added or changed or removed):
         return []
     docs = [str(Path(name).with_suffix("")) for name in READS_OTHER_PAGES]

@@ -16,8 +16,6 @@ import jupytext
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-import execute_parallel  # noqa: E402  (the build's toc reader)
 ALLOWED_TAGS = {"hide-input", "hide-output", "remove-cell", "raises-exception"}
 
 # Calls that draw a figure; a cell making one must carry a caption and alt text.
@@ -27,9 +25,23 @@ GLUE_DIRECTIVE = re.compile(r"^[`:]{3,}\{glue(?::(?:figure|math|md|any))?\}\s+(\
 
 
 def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every file named in _toc.yml, in order, as paths relative to the root without extension (the
-    build's own reader of the toc, in _ext/execute_parallel.py)."""
-    return execute_parallel.toc_files(toc_path)
+    """Every file named in a ``_toc.yml`` (root, parts and chapters), in order, as written there
+    (paths relative to the book's root, usually without extension)."""
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
 
 
 def book_pages(book_dir: Path = ROOT / "book") -> list[Path]:
@@ -279,8 +291,238 @@ def check_current_api(path: Path) -> list[str]:
     return problems
 
 
+
+# ---- one code path: the page's visible code runs alone ---------------------------------------------
+
+
+class _Names(ast.NodeVisitor):
+    """The module-level names a statement binds, the names it changes through ``name[...] = ``,
+    ``name.attr = `` or ``del name[...]``, and the names it reads from the module (free names inside
+    functions, lambdas and comprehensions count; their own parameters and locals do not)."""
+
+    def __init__(self):
+        self.binds, self.changes, self.reads = set(), set(), set()
+        self._local: list[set[str]] = []
+
+    @staticmethod
+    def _root(node):
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    def _is_local(self, name):
+        return any(name in scope for scope in self._local)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            # a name the statement bound before reading it (a loop variable) is the statement's own
+            if not self._is_local(node.id) and node.id not in self.binds:
+                self.reads.add(node.id)
+        elif not self._local:
+            self.binds.add(node.id)
+
+    def _store_through(self, target):
+        if isinstance(target, (ast.Attribute, ast.Subscript)) and not self._local:
+            root = self._root(target)
+            if root:
+                self.changes.add(root)
+
+    def visit_Assign(self, node):  # the value is read before the targets are bound
+        self.visit(node.value)
+        for target in node.targets:
+            self._store_through(target)
+            self.visit(target)
+
+    def visit_For(self, node):  # the iterable, then the loop variable, then the body
+        self.visit(node.iter)
+        self.visit(node.target)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node):
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.visit(item.optional_vars)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_AugAssign(self, node):
+        self._store_through(node.target)
+        if isinstance(node.target, ast.Name) and not self._is_local(node.target.id):
+            self.reads.add(node.target.id)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.visit(node.value)
+        self._store_through(node.target)
+        self.visit(node.target)
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            self._store_through(target)
+        self.generic_visit(node)
+
+    def visit_Import(self, node):
+        if not self._local:
+            self.binds.update((a.asname or a.name).split(".")[0] for a in node.names)
+
+    def visit_ImportFrom(self, node):
+        if not self._local:
+            self.binds.update(a.asname or a.name for a in node.names if a.name != "*")
+
+    def _scope(self, node, params, body):
+        if not self._local and hasattr(node, "name"):
+            self.binds.add(node.name)
+        for default in getattr(node.args, "defaults", []) + [d for d in getattr(node.args, "kw_defaults", []) if d]:
+            self.visit(default)
+        for decorator in getattr(node, "decorator_list", []):
+            self.visit(decorator)
+        local = set(params)
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                local.add(child.id)
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
+                local.add(child.name)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                local.update((a.asname or a.name).split(".")[0] for a in child.names)
+        self._local.append(local)
+        for stmt in body:
+            self.visit(stmt)
+        self._local.pop()
+
+    def visit_FunctionDef(self, node):
+        a = node.args
+        params = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs] + \
+            [x.arg for x in (a.vararg, a.kwarg) if x]
+        self._scope(node, params, node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        a = node.args
+        params = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs] + \
+            [x.arg for x in (a.vararg, a.kwarg) if x]
+        self._scope(node, params, [node.body])
+
+    def visit_ClassDef(self, node):
+        if not self._local:
+            self.binds.add(node.name)
+        for base in node.bases:
+            self.visit(base)
+        self._local.append(set())
+        for stmt in node.body:
+            self.visit(stmt)
+        self._local.pop()
+
+    def _comprehension(self, node, parts):
+        self.visit(node.generators[0].iter)  # evaluated in the enclosing scope
+        local = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        self._local.append(local)
+        for g in node.generators:
+            if g is not node.generators[0]:
+                self.visit(g.iter)
+            for cond in g.ifs:
+                self.visit(cond)
+        for part in parts:
+            self.visit(part)
+        self._local.pop()
+
+    def visit_ListComp(self, node):
+        self._comprehension(node, [node.elt])
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node):
+        self._comprehension(node, [node.key, node.value])
+
+
+def _statements(source: str) -> list:
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    return ast.parse("\n".join(lines)).body
+
+
+#: A hidden cell that so much as reads a random generator changes it (drawing from it moves its state),
+#: and the reader's run of the page would then draw other numbers than the page shows.
+GENERATOR_NAME = re.compile(r"(^|_)rng(_|$)")
+
+
+def _solution_flags(cells) -> list[bool]:
+    """For each cell, whether it lies inside a solution (between ``{solution-start}`` and
+    ``{solution-end}``, which may sit in different Markdown cells)."""
+    flags, inside = [], False
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            for match in re.finditer(r"\{solution-(start|end)\}", cell.source):
+                inside = match.group(1) == "start"
+            flags.append(False)
+        else:
+            flags.append(inside)
+    return flags
+
+
+def _reads_of_hidden_names(path: Path, cells, hidden: list[bool], checked: list[bool], what: str,
+                            report=lambda cell_index: True) -> list[str]:
+    last_by_hidden: dict[str, int] = {}  # name -> the hidden cell that bound or changed it last
+    problems = []
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            statements = _statements(cell.source)
+        except SyntaxError as err:
+            problems.append(f"{path.name}: cell {i}: does not parse ({err.msg})")
+            continue
+        found = {}
+        for stmt in statements:
+            names = _Names()
+            names.visit(stmt)
+            if checked[i]:
+                for name in names.reads & last_by_hidden.keys():
+                    if report(last_by_hidden[name]):
+                        found.setdefault(name, last_by_hidden[name])
+            changed = names.binds | names.changes
+            if hidden[i]:
+                changed |= {n for n in names.reads if GENERATOR_NAME.search(n)}
+                last_by_hidden.update(dict.fromkeys(changed, i))
+            else:
+                for name in changed:
+                    last_by_hidden.pop(name, None)
+        problems += [f"{path.name}: cell {i}: {what} reads {name!r}, which cell {cell_index} bound or "
+                     "changed last: a reader's run fails or differs there; compute it in the code the "
+                     "reader has" for name, cell_index in sorted(found.items())]
+    return problems
+
+
+def check_visible_code_runs_alone(path: Path) -> list[str]:
+    """The page's code runs on its own: no visible cell reads a name that a hidden (``remove-cell``)
+    cell bound or changed last (hidden cells may read what visible ones made, to check and glue it,
+    but not a random generator, which reading changes). The same for the student notebook: no cell
+    outside the solutions reads what a solution's code made. Statements are followed in order, so a
+    cell that binds a name again before reading it is fine. Teaching chapters only (the pages with a
+    chapter header, which readers download as notebooks)."""
+    if "{chapter-header}" not in path.read_text():
+        return []
+    cells = _cells(path).cells
+    removed = ["remove-cell" in c.metadata.get("tags", []) for c in cells]
+    solution = _solution_flags(cells)
+    page = _reads_of_hidden_names(path, cells, removed, [not r for r in removed],
+                                  "visible code", report=lambda j: True)
+    student_hidden = [r or s for r, s in zip(removed, solution)]
+    student = _reads_of_hidden_names(path, cells, student_hidden, [not h for h in student_hidden],
+                                     "the student notebook's code (without solutions)",
+                                     report=lambda j: solution[j])  # hidden cells: reported above
+    return page + student
+
+
 CHECKS = [check_front_matter, check_tags, check_seeded_sampling, check_fastmath_off_before_compiling,
-          check_figures, check_glue_keys, check_typed_numbers, check_current_api]
+          check_figures, check_glue_keys, check_typed_numbers, check_current_api,
+          check_visible_code_runs_alone]
 
 
 def lint(path: Path) -> list[str]:

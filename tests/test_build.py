@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import textwrap
 
 from conftest import ROOT, SITE, STRICT_FLAGS, find_python
 
@@ -14,8 +15,9 @@ def test_makefile_build_is_strict():
     makefile = (ROOT / "Makefile").read_text()
     strict = re.search(r"^STRICT\s*:?=\s*(.+)$", makefile, re.M)
     assert strict and strict.group(1).split() == STRICT_FLAGS
-    assert re.search(r"^book:.*\n\t\$\(PY\) _ext/execute_parallel\.py \.\n\t\$\(JB\) build \. \$\(STRICT\)",
-                     makefile, re.M)
+    assert re.search(r"^book: \$\(CACHE\)/executed\n\t\$\(JB\) build \. \$\(STRICT\)$", makefile, re.M)
+    # the pages are executed by jupyter-cache's own parallel executor, with myst-nb's reader
+    assert "--reader myst_nb_md" in makefile and "execute --executor local-parallel" in makefile
     assert re.search(r"^\.PHONY:.*\bbook\b.*\btest\b", makefile, re.M)
 
 
@@ -40,11 +42,41 @@ def _make_env(tmp_path, **env):
                           cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
 
 
+def _stub_python(tmp_path, version: str, has_venv: bool = True):
+    """A program that answers like a Python of ``version`` (the Makefile's probes), with or without the
+    venv module: enough to test what make says, without that Python on the machine."""
+    stub = tmp_path / f"python{version}"
+    major, minor = version.split(".")
+    stub.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        # A stand-in for Python {version}: runs the probe make sends with a real Python, faking the version.
+        code="$2"
+        case "$code" in
+          *"import venv"*) {"exit 0" if has_venv else "echo 'No module named venv' >&2; exit 1"} ;;
+          *"sys.version.split"*) echo "{version}.0" ;;
+          *'"%d.%d"'*) echo "{version}" ;;
+          *sys.exit*) {"exit 0" if (int(major), int(minor)) >= (3, 12) else "exit 1"} ;;
+          *) echo "stub: unexpected call: $*" >&2; exit 2 ;;
+        esac
+        """))
+    stub.chmod(0o755)
+    return stub
+
+
 def test_make_rejects_a_python_outside_3_12_to_3_14(tmp_path):
-    old = find_python([(3, 11), (3, 10)])
-    assert old, "no Python 3.11 or 3.10 here to try"
-    proc = _make_env(tmp_path, PYTHON=old)
+    old = _stub_python(tmp_path, "3.11")
+    proc = _make_env(tmp_path, PYTHON=str(old))
     assert proc.returncode != 0 and f"PYTHON={old} does not run as Python 3.12-3.14" in proc.stdout + proc.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_make_says_which_package_to_install_when_python_cannot_make_a_venv(tmp_path):
+    """Debian and Ubuntu ship the venv module as its own package (python3.13-venv)."""
+    stub = _stub_python(tmp_path, "3.13", has_venv=False)
+    proc = _make_env(tmp_path, PYTHON=str(stub))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "cannot make a virtual environment" in out and "python3.13-venv" in out, out
     assert not (tmp_path / "venv").exists()
 
 

@@ -33,6 +33,9 @@ def test_teaching_chapter_shape(chapter):
 FRONT = "---\njupytext: {text_representation: {extension: .md, format_name: myst}}\nkernelspec: {display_name: Python 3, language: python, name: python3}\n---\n# T\n\n"
 
 
+CHAPTER = FRONT + ":::{chapter-header}\n:reading: 1\n:exercises: 1\n:prerequisites: none\n- learn\n:::\n\n"
+
+
 def write(tmp_path, body, front=FRONT):
     page = tmp_path / "bad.md"
     page.write_text(front + textwrap.dedent(body))
@@ -213,3 +216,45 @@ def test_lint_allows_inputs_the_code_names_and_glued_numbers(tmp_path):
 def test_lint_catches_old_api(tmp_path, code, problem):
     page = write(tmp_path, f"```{{code-cell}} ipython3\n{code}\n```\n")
     assert any(problem in p for p in L.check_current_api(page)), L.check_current_api(page)
+
+
+# ---- one code path: the page's visible code runs alone -----------------------------------------
+
+HIDDEN = "```{code-cell} ipython3\n:tags: [remove-cell]\n%s\n```\n"
+SHOWN = "```{code-cell} ipython3\n%s\n```\n"
+
+
+@pytest.mark.parametrize(
+    "cells, name",
+    [
+        ([SHOWN % "import numpy as np", HIDDEN % "post = np.ones(3)", SHOWN % "print(post.mean())"], "post"),
+        # a hidden cell that changes a visible object (a new variable in it)
+        ([SHOWN % "d = {}", HIDDEN % "d['x'] = 1", SHOWN % "print(d['x'])"], "d"),
+        # a hidden import a visible cell relies on
+        ([HIDDEN % "import scipy.stats as st", SHOWN % "st.norm.cdf(0)"], "st"),
+        # a hidden function, called inside a visible function's body
+        ([HIDDEN % "def helper():\n    return 1", SHOWN % "def f():\n    return helper()\nf()"], "helper"),
+        # a hidden cell that draws from the chapter's generator changes what the reader's run draws
+        ([SHOWN % "import numpy as np\nrng = np.random.default_rng(1)", HIDDEN % "check = rng.normal()",
+          SHOWN % "x = rng.normal()"], "rng"),
+    ],
+)
+def test_lint_catches_visible_code_that_needs_a_hidden_cell(tmp_path, cells, name):
+    page = write(tmp_path, "\n".join(cells), front=CHAPTER)
+    problems = L.check_visible_code_runs_alone(page)
+    assert len(problems) == 1 and f"reads {name!r}" in problems[0], problems
+
+
+def test_lint_catches_code_outside_solutions_that_needs_a_solution(tmp_path):
+    body = "\n".join([SHOWN % "x = 1", ":::{solution-start} ex\n:::", SHOWN % "y = x + 1",
+                      ":::{solution-end}\n:::", SHOWN % "print(y)"])
+    problems = L.check_visible_code_runs_alone(write(tmp_path, body, front=CHAPTER))
+    assert len(problems) == 1 and "student notebook" in problems[0] and "reads 'y'" in problems[0], problems
+
+
+def test_visible_code_may_rebind_loop_over_or_shadow_hidden_names(tmp_path):
+    cells = [HIDDEN % "name = 'a'\nn = 3\ndef f(v):\n    return v", SHOWN % "n = 4\nprint(n)",
+             SHOWN % "for name in ['b']:\n    print(name)", SHOWN % "g = lambda f: f + 1\nprint(g(1))",
+             SHOWN % "print([name for name in 'xy'])", SHOWN % "with open('x') as name:\n    print(name)",
+             HIDDEN % "assert n == 4  # a hidden check reads visible values"]
+    assert L.check_visible_code_runs_alone(write(tmp_path, "\n".join(cells), front=CHAPTER)) == []

@@ -73,35 +73,3 @@ def test_refresh_static_copies_what_changed_and_only_the_projects_files(tmp_path
     assert (out / "_static" / "edited.css").read_text() == "b { color: red }"
     assert not (out / "_static" / "page.js_t").exists() and not (out / "_static" / "theirs.css").exists()
     assert F.refresh_static(src, out, ["book/_static"]) == []  # nothing left to do
-
-
-def test_bibtex_plugin_lookups_are_asked_once_and_find_the_same_plugins():
-    """_ext/bibtex_plugins.py caches the entry-point lookups of pybtex and sphinxcontrib-bibtex: the
-    plugins found are the ones importlib.metadata finds, and a second lookup reads no metadata."""
-    from importlib.metadata import entry_points
-
-    import bibtex_plugins
-    import pybtex.plugin
-    import sphinxcontrib.bibtex.plugin
-
-    bibtex_plugins.cache_plugin_lookups()
-    bibtex_plugins.cache_plugin_lookups()  # a second setup (Sphinx in the same process) is fine
-    for module in (pybtex.plugin, sphinxcontrib.bibtex.plugin):
-        assert module.entry_points is bibtex_plugins.cached_entry_points
-    wanted = [("pybtex.style.formatting", "unsrt"), ("pybtex.backends", "plaintext"),
-              ("pybtex.style.formatting", "plain"), ("pybtex.style.names", "plain")]
-    for group, name in wanted:
-        (expected,) = entry_points(group=group, name=name)
-        assert pybtex.plugin.find_plugin(group, name) is expected.load()
-    for group in ("sphinxcontrib.bibtex.style.referencing",):
-        (expected, *_) = entry_points(group=group, name="author_year")
-        assert sphinxcontrib.bibtex.plugin.find_plugin(group, "author_year") is expected.load()
-    misses = bibtex_plugins.cached_entry_points.cache_info().misses
-    for group, name in wanted:
-        pybtex.plugin.find_plugin(group, name)
-    assert bibtex_plugins.cached_entry_points.cache_info().misses == misses
-    # Plugins registered at run time still come first.
-    class Mine(pybtex.plugin.Plugin):
-        pass
-    pybtex.plugin.register_plugin("pybtex.style.formatting", "book-test-style", Mine)
-    assert pybtex.plugin.find_plugin("pybtex.style.formatting", "book-test-style") is Mine

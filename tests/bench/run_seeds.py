@@ -22,7 +22,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(ROOT / "_ext"))
-import kernel_forkserver  # noqa: E402  (its kernel manager: Unix sockets, no fork server here)
 import lint_book  # noqa: E402
 import strict_warnings  # noqa: E402
 
@@ -33,8 +32,7 @@ def execute_notebook(nb, cwd: Path, env: dict, timeout: int = 600) -> tuple[floa
     start = time.perf_counter()
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
-                       kernel_manager_class=kernel_forkserver.kernel_manager_class(),
-                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)  # as execute_parallel
+                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)
         error = None
     except Exception as err:  # noqa: BLE001 - report, don't stop
         error = str(err).strip().splitlines()[-1][:300]
