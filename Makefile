@@ -68,13 +68,13 @@ env: $(STAMP)
 # then the strict build, which finds the pages cached (and runs again, and reports, any that failed).
 # The kernels use the IPython profile that makes deprecations errors (_ext/strict_warnings.py).
 $(CACHE)/executed: $(PAGES) _toc.yml $(STAMP)
-	@mkdir -p $(CACHE)
+	@mkdir -p $(CACHE) && touch $@.started
 	@$(JCACHE) notebook -p $(CACHE) clear --force >/dev/null
 	@$(JCACHE) notebook -p $(CACHE) add --reader myst_nb_md $(PAGES) >/dev/null
 	$(if $(filter $(READERS),$(PAGES)),@$(JCACHE) notebook -p $(CACHE) invalidate $(filter $(READERS),$(PAGES)) >/dev/null)
 	IPYTHONDIR=$$($(PY) _ext/strict_warnings.py _build) \
 	  $(JCACHE) project -p $(CACHE) execute --executor local-parallel --timeout 300 --verbosity WARNING
-	@touch $@
+	@mv $@.started $@  # the time it started: a page edited while it ran is newer, and runs next time
 
 execute: $(CACHE)/executed
 

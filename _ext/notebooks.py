@@ -34,6 +34,8 @@ from pathlib import Path
 from docutils import nodes
 
 NOTEBOOK_DIR = "_notebooks"
+#: Where a student notebook gets an empty code cell to answer in (a line of its own, split out later).
+ANSWER_CELL = "\x00answer\x00"
 ADMONITIONS = {
     "note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "warning": "Warning",
     "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
@@ -53,17 +55,26 @@ class Context:
     glue: dict = field(default_factory=dict)  # key -> text/plain of the glued value
     doc_titles: dict = field(default_factory=dict)  # docname -> title
     labels: dict = field(default_factory=dict)  # label -> (docname, anchor, title)
-    figures: dict = field(default_factory=dict)  # label -> "Figure 3"
-    equations: dict = field(default_factory=dict)  # label -> number
+    figures: dict = field(default_factory=dict)  # label -> "Fig. 3", "Exercise 15", "Table 2" (as on the page)
+    equations: dict = field(default_factory=dict)  # label -> number, as on the page
     citations: dict = field(default_factory=dict)  # key -> (authors, year)
-    base_url: str = ""  # the online book, e.g. https://example.org/book/; "" = relative to the site
+    base_url: str = ""  # the online book (html_baseurl), e.g. https://example.org/; "" = not published yet
 
     def page_url(self, docname: str, anchor: str = "") -> str:
-        if self.base_url:
-            url = self.base_url.rstrip("/") + f"/{docname}.html"
-        else:  # the notebooks live in _notebooks/ at the site's root
-            url = f"../{docname}.html"
+        """The web page's address, or "" when the site's address is not configured (a notebook in a
+        zip has no site beside it: a relative link would be dead)."""
+        if not self.base_url:
+            return ""
+        url = self.base_url.rstrip("/") + f"/{docname}.html"
         return url + (f"#{anchor}" if anchor else "")
+
+    def link(self, text: str, docname: str, anchor: str = "") -> str:
+        """``[text](url)`` to the web page, or the text alone (a chapter named in plain words) when
+        there is no address, or when it points into this same notebook."""
+        url = self.page_url(docname, anchor)
+        if not url or (docname == self.docname and anchor):
+            return text
+        return f"[{text}]({url})"
 
 
 class LoweringError(ValueError):
@@ -116,7 +127,9 @@ def lower_roles(text: str, ctx: Context) -> str:
             label, target = _split_explicit(body)
             doc = _resolve_doc(ctx, target)
             title = label or ctx.doc_titles.get(doc, doc)
-            return f"[{title}]({ctx.page_url(doc)})"
+            if not ctx.page_url(doc):
+                return title if label else f"*{title}*"  # a chapter named in plain text
+            return ctx.link(title, doc)
         if role in ("ref", "numref", "eq"):
             label, target = _split_explicit(body)
             if role == "eq":
@@ -124,21 +137,23 @@ def lower_roles(text: str, ctx: Context) -> str:
                 if number is None:
                     raise LoweringError(f"{ctx.docname}: unknown equation label {target!r}")
                 doc, anchor = ctx.labels.get(target, (ctx.docname, f"equation-{target}", ""))[:2]
-                return f"[({number})]({ctx.page_url(doc, anchor)})"
+                return ctx.link(f"({number})", doc, anchor)
             if target not in ctx.labels:
                 raise LoweringError(f"{ctx.docname}: unknown reference {target!r}")
             doc, anchor, title = ctx.labels[target]
-            if role == "numref":
-                text = label or ctx.figures.get(target) or title
-                if "{number}" in text or "%s" in text:
-                    number = ctx.figures.get(target, "").split()[-1] if target in ctx.figures else ""
-                    text = text.replace("{number}", number).replace("%s", number)
+            numbered = ctx.figures.get(target)  # "Figure 3", "Exercise 15": what the page shows
+            if label and ("{number}" in label or "%s" in label):
+                number = numbered.split()[-1] if numbered else ""
+                text = label.replace("{number}", number).replace("%s", number)
             else:
-                text = label or title
-            return f"[{text}]({ctx.page_url(doc, anchor)})"
+                text = label or numbered or title
+            if not text:
+                raise LoweringError(f"{ctx.docname}: reference {target!r} has no text to show")
+            return ctx.link(text, doc, anchor)
         if role == "term":
             label, target = _split_explicit(body)
-            return f"[{label or target}]({ctx.page_url('book/glossary', 'term-' + re.sub(r'[^a-z0-9]+', '-', target.lower()).strip('-'))})"
+            anchor = "term-" + re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")
+            return ctx.link(label or target, "book/glossary", anchor)
         if role in ("cite:t", "cite:p", "cite"):
             return _cite(ctx, body, "t" if role == "cite:t" else "p")
         if role in ("math",):
@@ -226,7 +241,7 @@ def _lower_lines(lines: list[str], ctx: Context, state: State) -> list[str]:
             state.in_solution = True
             if not state.student:
                 number = state.exercise_numbers.get(arg.strip())
-                out += ["", f"**Solution{f' to exercise {number}' if number else ''}**", ""]
+                out += ["", f"**Solution{f' to Exercise {number}' if number else ''}**", ""]
             continue
         if name == "solution-end":
             state.in_solution = False
@@ -249,12 +264,15 @@ def _lower_directive(name, arg, options, body, ctx: Context, state: State) -> li
         ]
     if name in ("exercise", "exercise-start"):
         state.exercise_count += 1
-        if "label" in options:
-            state.exercise_numbers[options["label"]] = state.exercise_count
+        label = options.get("label", "")
+        number = ctx.figures.get(label) or f"Exercise {state.exercise_count}"  # the page's number
+        if label:
+            state.exercise_numbers[label] = number.split()[-1]
         title = f" ({lower_roles(arg, ctx)})" if arg else ""
-        return ["", f"**Exercise {state.exercise_count}**{title}", "", *inner, ""]
+        answer = [ANSWER_CELL] if state.student and name == "exercise" else []
+        return ["", f"**{number}**{title}", "", *inner, "", *answer]
     if name == "exercise-end":
-        return []
+        return [ANSWER_CELL] if state.student else []
     if name == "solution":
         if state.student:
             return []
@@ -343,22 +361,47 @@ def _cell_text(cell: dict) -> str:
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
+def _markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def _answer_cell() -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": "# Your answer here", "outputs": [],
+            "execution_count": None}
+
+
+def _figure_caption(cell: dict, ctx: Context) -> str:
+    """The caption the page prints under a figure cell ("**Fig. 3** ..."), or ""."""
+    figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+    caption = " ".join(str(figure.get("caption", "")).split())
+    if not caption:
+        return ""
+    number = ctx.figures.get(str(figure.get("name", "")), "Figure")
+    return f"**{number}** {lower_roles(caption, ctx)}"
+
+
 def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
-    """From the executed notebook (nbformat JSON as a dict), the complete and the student notebooks."""
+    """From the executed notebook (nbformat JSON as a dict), the complete and the student notebooks:
+    the page's cells and nothing else (no ``remove-cell`` cell), numbered as the page numbers them,
+    each figure's caption under its cell; the student version without solutions and with an empty
+    code cell under each exercise."""
     versions = []
     for student in (False, True):
         nb = copy.deepcopy(executed)
         state = State(student=student)
         cells = []
         for cell in nb["cells"]:
+            if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+                continue  # checks and glue: not on the page, not in the notebook
             source = _cell_text(cell)
             if cell["cell_type"] == "markdown":
                 text = lower_markdown(source, ctx, state)  # drops solution lines for students
-                if not text.strip():
-                    continue
-                cell["source"] = text
-                cell.pop("attachments", None)
-                cells.append(cell)
+                for i, part in enumerate(text.split(ANSWER_CELL)):
+                    if i:
+                        cells.append(_answer_cell())
+                    if part.strip():
+                        cells.append({**cell, "source": part.strip("\n")} if i == 0 else _markdown_cell(part.strip("\n")))
+                        cells[-1].pop("attachments", None)
             elif cell["cell_type"] == "code":
                 if student and state.in_solution:
                     continue
@@ -368,6 +411,9 @@ def make_notebooks(executed: dict, ctx: Context) -> tuple[dict, dict]:
                 cell["source"] = source
                 cell["outputs"], cell["execution_count"] = [], None
                 cells.append(cell)
+                caption = _figure_caption(cell, ctx)
+                if caption:
+                    cells.append(_markdown_cell(caption))
             else:
                 cells.append(cell)
         nb["cells"] = stable_ids(cells)
@@ -452,8 +498,9 @@ def add_download_links(app, doctree, docname):
         '<p class="admonition-title">Run this chapter yourself</p>'
         f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): the notebook, a '
         'student version without the solutions, the helper module <code>hbm.py</code>, the data and a '
-        '<code>requirements.txt</code>. Unzip it and, in its folder, with Python 3.12 or newer: '
-        '<code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt jupyterlab</code>, '
+        '<code>requirements.txt</code> that pins the whole environment the book ran in. Unzip it and, in its '
+        'folder, with Python 3.12, 3.13 or 3.14: '
+        '<code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt</code>, '
         f'<code>.venv/bin/jupyter lab book/{slug}.ipynb</code>, then run all cells. '
         f'The notebooks alone: <a href="{prefix}{slug}.ipynb" download>complete</a>, '
         f'<a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
@@ -469,38 +516,58 @@ def add_download_links(app, doctree, docname):
     target.insert(title_index + 1, box)
 
 
+#: The kinds of numbered things whose numbers a notebook repeats (Sphinx's numfig kinds and
+#: sphinx-exercise's); each is written as the page writes it, by the build's ``numfig_format``.
+NUMBERED_KINDS = ("figure", "table", "code-block", "exercise")
+
+
 def _context(app, docname: str, citations: dict) -> Context:
+    """What the lowering needs, read from Sphinx's environment after it numbered the book: every label,
+    and the numbers the page shows (``env.toc_fignumbers``, the same numbers Sphinx prints: figures,
+    tables, exercises and equations are numbered through the book, not per chapter)."""
     env = app.env
     std = env.domaindata["std"]
     labels = {name: (doc, anchor, title) for name, (doc, anchor, title) in std["labels"].items()}
     for name, (doc, anchor) in std["anonlabels"].items():
         labels.setdefault(name, (doc, anchor, env.titles[doc].astext() if doc in env.titles else doc))
-    figures = {}
-    for doc, kinds in getattr(env, "toc_fignumbers", {}).items():
-        for figid, number in kinds.get("figure", {}).items():
-            figures[figid] = (doc, "Figure " + ".".join(str(n) for n in number))
-    fig_by_label = {}
+    fignumbers = getattr(env, "toc_fignumbers", {})
+
+    def number_of(doc, kind, anchor):
+        found = fignumbers.get(doc, {}).get(kind, {}).get(anchor)
+        return ".".join(str(n) for n in found) if found else None
+
+    numbered = {}
+    formats = app.config.numfig_format
     for name, (doc, anchor, _title) in labels.items():
-        if anchor in figures and figures[anchor][0] == doc:
-            fig_by_label[name] = figures[anchor][1]
-    equations = {name: number for name, (doc, number) in env.domaindata.get("math", {}).get("objects", {}).items()}
-    for name, (doc, _number) in env.domaindata.get("math", {}).get("objects", {}).items():
-        labels.setdefault(name, (doc, f"equation-{name}", ""))
+        for kind in NUMBERED_KINDS:
+            number = number_of(doc, kind, anchor)
+            if number:
+                numbered[name] = formats.get(kind, kind.title() + " %s").replace("%s", number)
+                break
+    equations = {}
+    for name, (doc, local_number) in env.domaindata.get("math", {}).get("objects", {}).items():
+        anchor = nodes.make_id(f"equation-{name}")  # as Sphinx's math domain makes it
+        labels.setdefault(name, (doc, anchor, ""))
+        equations[name] = number_of(doc, "displaymath", anchor) or local_number
     return Context(
         docname=docname,
         doc_titles={d: t.astext() for d, t in env.titles.items()},
         labels=labels,
-        figures=fig_by_label,
+        figures=numbered,
         equations=equations,
         citations=citations,
         base_url=app.config.html_baseurl or "",
     )
 
 
-#: What a reader needs besides the packages the notebooks import: a Jupyter kernel to run them, the
-#: sampler the chapters name in ``pm.sample(..., nuts_sampler="nutpie")`` (PyMC finds it by name), and
-#: Jinja2, which pandas' ``DataFrame.style`` (formatted tables) needs but does not install.
-READER_EXTRAS = ("ipykernel", "nutpie", "jinja2")
+#: What a reader needs besides the packages the notebooks import: a Jupyter kernel to run them and
+#: JupyterLab to open them, the sampler the chapters name in ``pm.sample(..., nuts_sampler="nutpie")``
+#: (PyMC finds it by name), and Jinja2, which pandas' ``DataFrame.style`` (formatted tables) needs but
+#: does not install.
+READER_EXTRAS = ("ipykernel", "jupyterlab", "nutpie", "jinja2")
+#: The Pythons a reader may have: a requirement that any of them needs (an environment marker such as
+#: ``python_version < "3.13"``) is in the closure.
+READER_PYTHONS = ("3.12", "3.13", "3.14")
 
 
 def imported_modules(sources) -> set[str]:
@@ -519,11 +586,48 @@ def imported_modules(sources) -> set[str]:
     return found
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_closure(names) -> dict[str, str]:
+    """Every distribution that installing ``names`` brings, as installed in this environment:
+    canonical name -> (name as its metadata spells it, version). Follows each distribution's
+    ``Requires-Dist`` (without extras it was not asked for), under every Python of READER_PYTHONS."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    found: dict[str, tuple[str, str]] = {}
+    todo = [(name, frozenset(), None) for name in names]
+    while todo:
+        name, extras, needed_by = todo.pop()
+        key = _canonical(name)
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            raise LoweringError(f"{name} (needed by {needed_by or 'the notebooks'}) is not installed in the "
+                                "build's environment, so its version is unknown: add it to requirements.txt") from None
+        seen = key in found
+        found[key] = (dist.metadata["Name"], dist.version)
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is not None and not any(
+                    requirement.marker.evaluate({"python_version": version, "python_full_version": version + ".0",
+                                                 "extra": extra})
+                    for version in READER_PYTHONS for extra in (extras or {""})):
+                continue
+            if not seen or requirement.extras:
+                todo.append((requirement.name, frozenset(requirement.extras), dist.metadata["Name"]))
+    return found
+
+
 def reader_requirements(sources, local=("hbm",)) -> str:
     """A requirements file for readers: the distributions that ``sources`` import (and
-    :data:`READER_EXTRAS`), each pinned to the version installed in the build's environment."""
+    :data:`READER_EXTRAS`) and everything they pull in, each pinned to the version installed in the
+    build's environment, so that a reader's environment is the build's."""
     import sys
-    from importlib.metadata import packages_distributions, version
+    from importlib.metadata import packages_distributions
 
     modules = imported_modules(sources) - set(sys.stdlib_module_names) - set(local)
     by_module = packages_distributions()
@@ -535,11 +639,15 @@ def reader_requirements(sources, local=("hbm",)) -> str:
         if not dists:
             raise LoweringError(f"the notebooks import {module!r}, which no installed distribution provides")
         names.add(sorted(dists)[0])
-    pins = sorted((f"{name}=={version(name)}" for name in names), key=str.lower)
+    closure = requirement_closure(sorted(names))
+    direct = {_canonical(n) for n in names}
+    pins = lambda keys: [f"{closure[k][0]}=={closure[k][1]}" for k in sorted(keys)]
     return (
-        "# What the book's notebooks import, at the versions the book was built with.\n"
-        "# Python 3.12 to 3.14. Set up: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
-        + "\n".join(pins) + "\n"
+        "# The environment the book's notebooks were run in: what they import, JupyterLab, and everything\n"
+        "# those pull in, at the versions the book was built with. Python 3.12 to 3.14.\n"
+        "# Set up: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt\n"
+        "\n# What the notebooks import, and the Jupyter front end\n" + "\n".join(pins(direct & closure.keys()))
+        + "\n\n# What those pull in\n" + "\n".join(pins(closure.keys() - direct)) + "\n"
     )
 
 
@@ -547,12 +655,19 @@ def reader_readme(what: str) -> str:
     return (
         f"{what} from 'Bayesian Hierarchical Models with PyMC and ArviZ'.\n\n"
         "You need Python 3.12, 3.13 or 3.14 (python3 --version; to get one: 'uv python install 3.13',\n"
-        "or your system's python3.13 package). In this folder, set up once:\n\n"
+        "or your system's python3.13 package, with python3.13-venv on Debian and Ubuntu). In this folder,\n"
+        "set up once:\n\n"
         "    python3.13 -m venv .venv\n"
-        "    .venv/bin/pip install -r requirements.txt jupyterlab\n\n"
-        "(on Windows: .venv\\Scripts\\pip). Then start Jupyter with '.venv/bin/jupyter lab', open a\n"
-        "notebook in book/ and run it top to bottom (Run > Run All Cells). book/hbm.py is the book's helper\n"
-        "module and must stay beside the notebooks; data/ holds the data, one level up, as here.\n\n"
+        "    .venv/bin/pip install -r requirements.txt\n\n"
+        "(on Windows: .venv\\Scripts\\pip). requirements.txt pins every package of the environment the\n"
+        "book was run in, JupyterLab included, so your results match the book's. Then start Jupyter with\n"
+        "'.venv/bin/jupyter lab', open a notebook in book/ and run it top to bottom (Run > Run All Cells).\n"
+        "book/hbm.py is the book's helper module and must stay beside the notebooks; data/ holds the data,\n"
+        "one level up, as here.\n\n"
+        "One environment serves every chapter: every chapter's zip has the same requirements.txt. Make\n"
+        "the environment once, say in ~/hbm-env, and run any chapter's notebooks with it\n"
+        "('~/hbm-env/bin/jupyter lab' in the chapter's folder), or take the zip of all the notebooks\n"
+        "from the book's instructor page.\n\n"
         "Code: MIT License. Text and figures: CC BY 4.0.\n"
     )
 

@@ -40,6 +40,7 @@ def ctx(**kw):
         figures={"fig-x": "Figure 2"},
         equations={"eq-model": 3},
         citations={"rubin1981": ("Rubin", "1981"), "gelman2013bda": ("Gelman et al.", "2013")},
+        base_url="https://book.example/",
     )
     base.update(kw)
     return N.Context(**base)
@@ -50,14 +51,15 @@ def ctx(**kw):
     [
         ("Mean {glue:text}`demo_mean:.1f`.", "Mean 8.8."),
         ("n = {glue:text}`demo_n`, {glue:text}`demo_name`", "n = 8, school A"),
-        ("See {doc}`funnel`.", "See [Neal's funnel](../book/funnel.html)."),
-        ("See {doc}`the funnel <funnel>`.", "See [the funnel](../book/funnel.html)."),
-        ("In {numref}`fig-x`.", "In [Figure 2](../book/demo.html#fig-x)."),
-        ("By {eq}`eq-model`.", "By [(3)](../book/demo.html#equation-eq-model)."),
-        ("{ref}`funnel`", "[Neal's funnel](../book/funnel.html#funnel)"),
+        ("See {doc}`funnel`.", "See [Neal's funnel](https://book.example/book/funnel.html)."),
+        ("See {doc}`the funnel <funnel>`.", "See [the funnel](https://book.example/book/funnel.html)."),
+        # in the same notebook: the page's number, no link (a notebook has no anchor for it)
+        ("In {numref}`fig-x`.", "In Figure 2."),
+        ("By {eq}`eq-model`.", "By (3)."),
+        ("{ref}`funnel`", "[Neal's funnel](https://book.example/book/funnel.html#funnel)"),
         ("{cite:t}`rubin1981`", "Rubin (1981)"),
         ("{cite:p}`rubin1981,gelman2013bda`", "(Rubin, 1981; Gelman et al., 2013)"),
-        ("a {term}`partial pooling` model", "a [partial pooling](../book/glossary.html#term-partial-pooling) model"),
+        ("a {term}`partial pooling` model", "a [partial pooling](https://book.example/book/glossary.html#term-partial-pooling) model"),
         ("math $\\theta_j$ stays", "math $\\theta_j$ stays"),
     ],
 )
@@ -65,10 +67,23 @@ def test_roles_are_lowered(myst, plain):
     assert N.lower_markdown(myst, ctx(), N.State()) == plain
 
 
-def test_base_url_makes_absolute_links():
-    assert N.lower_markdown("{doc}`funnel`", ctx(base_url="https://book.example/"), N.State()) == (
-        "[Neal's funnel](https://book.example/book/funnel.html)"
-    )
+def test_without_the_sites_address_other_chapters_are_named_not_linked():
+    """A notebook in a zip has no site beside it: no relative link that would be dead."""
+    plain = ctx(base_url="")
+    assert N.lower_markdown("See {doc}`funnel`.", plain, N.State()) == "See *Neal's funnel*."
+    assert N.lower_markdown("{ref}`funnel`", plain, N.State()) == "Neal's funnel"
+    assert N.lower_markdown("a {term}`partial pooling` model", plain, N.State()) == "a partial pooling model"
+    assert "](" not in N.lower_markdown("{numref}`fig-x` and {eq}`eq-model`", plain, N.State())
+
+
+def test_exercises_and_references_carry_the_pages_numbers():
+    """Sphinx numbers exercises, figures and equations through the book; the notebook says the same."""
+    numbered = ctx(labels={"ex-a": ("book/demo", "ex-a", ""), "ex-b": ("book/other", "ex-b", "")},
+                   figures={"ex-a": "Exercise 14", "ex-b": "Exercise 2"}, equations={"eq-model": "31"})
+    text = ":::{exercise}\n:label: ex-a\nDo it.\n:::\n\nTry {ref}`ex-a`, see {eq}`eq-model`."
+    out = N.lower_markdown(text, numbered, N.State())
+    assert "**Exercise 14**" in out and "Try Exercise 14, see (31)." in out, out
+    assert N.lower_markdown("{ref}`ex-b`", numbered, N.State()) == "[Exercise 2](https://book.example/book/other.html#ex-b)"
 
 
 @pytest.mark.parametrize(
@@ -113,9 +128,9 @@ def test_header_exercise_and_admonition_become_markdown():
     )
     out = N.lower_markdown(text, ctx(), N.State())
     assert not MYST_LEFTOVERS.search(out), out
-    assert "**Prerequisites:** [Neal's funnel](../book/funnel.html)" in out
+    assert "**Prerequisites:** [Neal's funnel](https://book.example/book/funnel.html)" in out
     assert "10 min reading" in out and "- Fit a model." in out
-    assert "**Exercise 1**" in out and "Compute 8." in out and "> **Hint**" in out
+    assert "**Exercise 1**" in out and "Compute 8." in out and "> **Hint**" in out  # no page number known
     assert "$$\ny = x\n$$" in out
 
 
@@ -138,7 +153,28 @@ def test_student_version_drops_solutions_across_cells():
     assert "Do it." in text and "After the solution." in text and "Second task." in text
     assert "ecret" not in text and "More secrets" not in text  # neither prose nor code of a solution
     assert "Secret words." in json.dumps(complete) and "secret = 1" in json.dumps(complete)
-    assert "**Solution to exercise 1**" in json.dumps(complete)
+    assert "**Solution to Exercise 1**" in json.dumps(complete)
+    # the student writes under each exercise, in a code cell of its own
+    kinds = [(c["cell_type"], c["source"]) for c in student["cells"]]
+    answers = [i for i, (kind, source) in enumerate(kinds) if kind == "code"]
+    assert len(answers) == 2 and all(kinds[i][1] == "# Your answer here" for i in answers), kinds
+    assert "Do it." in kinds[answers[0] - 1][1] and "Second task." in kinds[answers[1] - 1][1], kinds
+    assert not any(c["source"] == "# Your answer here" for c in complete["cells"])
+
+
+def test_notebooks_hold_the_pages_cells_and_nothing_else():
+    """No remove-cell cell (checks and glue), a figure's caption under its cell, numbered as on the page."""
+    executed = _notebook([
+        {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": 1},
+        {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "source": "assert x == 1",
+         "outputs": [], "execution_count": 2},
+        {"cell_type": "code", "metadata": {"mystnb": {"figure": {"caption": "Draws of {glue:text}`demo_n`\n  schools.",
+                                                                 "name": "fig-x"}}},
+         "source": "plot(x)", "outputs": [], "execution_count": 3},
+    ])
+    for nb in N.make_notebooks(executed, ctx()):
+        sources = [c["source"] for c in nb["cells"]]
+        assert sources == ["x = 1", "plot(x)", "**Figure 2** Draws of 8 schools."], sources
 
 
 def test_code_for_readers_drops_glue_and_its_import():
@@ -183,13 +219,27 @@ def test_inputs_fingerprint_changes_with_any_input(tmp_path):
     assert N.inputs_fingerprint([a, b]) != N.inputs_fingerprint([a])
 
 
-def test_reader_requirements_pin_what_the_code_imports():
-    text = N.reader_requirements(["import os\nimport numpy as np\nfrom scipy import stats\nimport hbm"])
-    pins = [line for line in text.splitlines() if line and not line.startswith("#")]
-    from importlib.metadata import version
-    assert pins == sorted([f"ipykernel=={version('ipykernel')}", f"jinja2=={version('jinja2')}",
-                           f"numpy=={version('numpy')}", f"nutpie=={version('nutpie')}",
-                           f"scipy=={version('scipy')}"], key=str.lower)
+def _pins(text: str) -> dict[str, str]:
+    return {N._canonical(name): version for name, version in
+            (line.split("==") for line in text.splitlines() if line and not line.startswith("#"))}
+
+
+def test_reader_requirements_pin_what_the_code_imports_and_all_it_pulls_in():
+    from importlib.metadata import distribution, version
+
+    from packaging.requirements import Requirement
+
+    pins = _pins(N.reader_requirements(["import os\nimport numpy as np\nfrom scipy import stats\nimport hbm"]))
+    assert {"numpy", "scipy", "ipykernel", "jupyterlab", "nutpie", "jinja2"} <= set(pins)
+    assert "hbm" not in pins and "os" not in pins
+    for name, pinned in pins.items():
+        assert version(name) == pinned, name
+        for line in distribution(name).requires or []:  # closed: whatever a pin needs is pinned
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                assert N._canonical(requirement.name) in pins, f"{name} needs {requirement.name}"
+    assert "pyarrow" in pins or "pandas" not in pins  # (a dependency, not only the imports)
+    assert "traitlets" in pins  # ipykernel's dependency
 
 
 @pytest.mark.parametrize(
@@ -211,27 +261,33 @@ def notebook_dir(built_site):
 
 @pytest.fixture(scope="module")
 def reader_kernel(notebook_dir, tmp_path_factory):
-    """A reader's environment: a fresh Python 3.12 venv with only the zip's requirements.txt installed
-    (no jupyter-book, no myst-nb), registered as a Jupyter kernel; yields (its python, kernel name)."""
+    """A reader's environment: a fresh venv with only the zip's requirements.txt installed (no
+    jupyter-book, no myst-nb), registered as a Jupyter kernel; yields (its python, kernel name). It
+    uses a Python 3.12 where the machine has one (the oldest the book supports), else the Python
+    that runs the tests, in a separate environment all the same; it says which."""
     python312 = find_python([(3, 12)])
-    assert python312, "no Python 3.12 found (python3.12 or pyenv's 3.12): the reader test needs one"
+    base = python312 or sys.executable
+    print(f"reader environment: {'Python 3.12 at ' + python312 if python312 else 'no Python 3.12 here; ' + base}")
     root = tmp_path_factory.mktemp("reader")
     with zipfile.ZipFile(notebook_dir / "complete-notebooks.zip") as zf:
         requirements = zf.read("hierarchical-models-complete/requirements.txt").decode()
     (root / "requirements.txt").write_text(requirements)
-    subprocess.run([python312, "-m", "venv", str(root / "venv")], check=True)
+    # a venv made from the base interpreter (sys.executable is the project's venv: use its base)
+    real = subprocess.run([base, "-c", "import sys; print(sys._base_executable)"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    subprocess.run([real, "-m", "venv", str(root / "venv")], check=True)
     python = str(root / "venv" / "bin" / "python")
     install = subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", str(root / "requirements.txt")],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-3000:]
-    spec = root / "jupyter" / "kernels" / "reader312"
+    spec = root / "jupyter" / "kernels" / "reader"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Reader (Python 3.12)", "language": "python"}))
+        "display_name": "Reader", "language": "python"}))
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(root / "jupyter"), old]))
-    yield python, "reader312"
+    yield python, "reader"
     if old is None:
         os.environ.pop("JUPYTER_PATH", None)
     else:
@@ -257,6 +313,8 @@ def _lines_outside_yaml(block: str) -> list[str]:
 def _solution_snippets(chapter: str) -> list[str]:
     """Distinctive lines found only inside the chapter's solutions, to look for in student files."""
     text = (ROOT / "book" / f"{chapter}.md").read_text()
+    # hidden cells are in neither notebook
+    text = re.sub(r"```\{code-cell\}[^\n]*\n:tags: \[remove-cell\]\n.*?\n```\n", "", text, flags=re.S)
     pattern = re.compile(r"\{solution-start\}.*?\n(.*?)[`:]{3,}\{solution-end\}", re.S)
     outside = "\n".join(_lines_outside_yaml(pattern.sub("", text)))
     snippets = []
@@ -276,6 +334,36 @@ def test_both_notebooks_exist_and_are_plain(notebook_dir, chapter):
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 assert not MYST_LEFTOVERS.search(cell.source), f"{name}: MyST left in:\n{cell.source}"
+
+
+def _page_numbers(html: str, word: str) -> list[str]:
+    return re.findall(rf'caption-number">{re.escape(word)} (\d+)', html)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebooks_are_the_pages_cells_numbered_as_the_page(notebook_dir, built_site, chapter):
+    """No hidden cell; exercises, figures and equations carry the page's numbers (Sphinx numbers them
+    through the book); the student notebook has an answer cell under each exercise."""
+    html = (built_site / "book" / f"{chapter}.html").read_text()
+    page_code = [c for c in lint_book._cells(ROOT / "book" / f"{chapter}.md").cells if c.cell_type == "code"]
+    visible = [c for c in page_code if "remove-cell" not in c.metadata.get("tags", [])]
+    complete = nbformat.read(notebook_dir / f"{chapter}.ipynb", as_version=4)
+    student = nbformat.read(notebook_dir / f"{chapter}-student.ipynb", as_version=4)
+    code = [c for c in complete.cells if c.cell_type == "code"]
+    assert not any("remove-cell" in c.metadata.get("tags", []) for c in code)
+    assert len(code) <= len(visible) < len(page_code) + 1  # glue-only visible cells may go
+    text = "\n".join(c.source for c in complete.cells if c.cell_type == "markdown")
+    exercises = _page_numbers(html, "Exercise")
+    assert exercises and re.findall(r"\*\*Exercise (\d+)\*\*", text) == exercises
+    assert re.findall(r"^\*\*Fig\. (\d+)\*\* ", text, re.M) == _page_numbers(html, "Fig.")
+    # the equations the page cites, by the page's numbers, in the same order (a subsequence: the
+    # notebook's text has other numbers in parentheses too)
+    cited = iter(re.findall(r"\((\d+)\)", text))
+    for number in re.findall(r'href="[^"]*#equation-[^"]*">\((\d+)\)</a>', html):
+        assert number in cited, f"{chapter}: equation ({number}) is not cited as on the page"
+    answers = [i for i, c in enumerate(student.cells) if c.cell_type == "code" and c.source == "# Your answer here"]
+    assert len(answers) == len(exercises)
+    assert all("**Exercise " in student.cells[i - 1].source for i in answers)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -331,6 +419,7 @@ def test_chapter_zip_has_everything_to_run(notebook_dir):
         data = {p.name for p in (ROOT / "data").iterdir() if p.suffix in (".csv", ".json")}
         assert {f"{chapter}/data/{d}" for d in data} <= names, chapter
         assert "Python 3.12" in readme and "pip install -r requirements.txt" in readme
+        assert "One environment serves every chapter" in readme
 
 
 def test_reader_requirements_are_the_builds_versions(notebook_dir):
@@ -338,9 +427,10 @@ def test_reader_requirements_are_the_builds_versions(notebook_dir):
     from importlib.metadata import version
 
     text = (notebook_dir / "requirements.txt").read_text()
-    pins = dict(line.split("==") for line in text.splitlines() if line and not line.startswith("#"))
-    assert {"pymc", "arviz", "nutpie", "numpy", "ipykernel"} <= set(pins)
-    assert not {"jupyter-book", "myst-nb", "sphinx", "jupyter-cache"} & {p.lower() for p in pins}
+    pins = _pins(text)
+    assert {"pymc", "arviz", "arviz-base", "arviz-stats", "arviz-plots", "nutpie", "numba", "llvmlite",
+            "numpy", "ipykernel", "jupyterlab"} <= set(pins)
+    assert not {"jupyter-book", "myst-nb", "sphinx", "jupyter-cache"} & set(pins)
     for name, pinned in pins.items():
         assert version(name) == pinned, name
 
@@ -355,14 +445,20 @@ def _execute(path: Path, kernel: str) -> str | None:
     return None
 
 
-def test_reader_environment_has_no_build_packages(reader_kernel):
+def test_reader_environment_is_the_pinned_closure_and_nothing_of_the_build(reader_kernel, notebook_dir):
+    """Installed from the zip's requirements alone: every distribution in it is pinned there, at that
+    version (the pins are the whole environment), and nothing that only the build needs is in it."""
     python, _kernel = reader_kernel
-    out = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
-                         check=True).stdout.lower()
-    assert "pymc==" in out and "myst-nb" not in out and "jupyter-book" not in out and "sphinx" not in out
+    out = subprocess.run([python, "-m", "pip", "list", "--format=freeze", "--exclude", "pip"],
+                         capture_output=True, text=True, check=True).stdout
+    installed = _pins(out)
+    pins = _pins((notebook_dir / "requirements.txt").read_text())
+    assert "pymc" in installed and not {"myst-nb", "jupyter-book", "sphinx"} & set(installed)
+    unpinned = {name: v for name, v in installed.items() if pins.get(name) != v}
+    assert not unpinned, f"installed but not pinned (or at another version): {unpinned}"
     version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
                              text=True, check=True).stdout.strip()
-    assert version == "(3, 12)"
+    assert version in ("(3, 12)", "(3, 13)", "(3, 14)")
 
 
 def test_one_chapter_download_runs_alone(notebook_dir, reader_kernel, tmp_path):
