@@ -13,6 +13,12 @@ Usage in a chapter (MyST)::
 ``reading`` and ``exercises`` are minutes (whole numbers); the content is the list of objectives.
 The directive also records the header in the build environment, and ``{chapter-objectives}`` renders
 every chapter's header, in table-of-contents order, for the instructor guide.
+
+For a reader: every chapter opens with the same box (what you will learn, what to read first, how long
+it takes), and the instructor guide's tables and chapter map are made from the same data, so they
+cannot drift from the chapters. Why by hand: no Sphinx or Jupyter Book package offers a chapter
+header with objectives, prerequisites and times (sphinx-design's cards lay out a box, but keep no data
+for a guide). Other packages' private API: none (docutils and Sphinx's public directive API).
 """
 
 from __future__ import annotations

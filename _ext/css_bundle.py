@@ -18,6 +18,10 @@ that an incremental build did not write again still links a bundle of the same n
 from the list of files, the content from the files as they are now (_build/html/_static/bundles.json
 keeps the lists). tests/test_site_browser.py checks that every page loads, looks as it should (axe's
 colour contrast, screenshots) and requests nothing that is missing.
+
+Why by hand: Sphinx has no option to merge stylesheets, and the one Sphinx minifier on PyPI
+(sphinx-minify 0.0.1) shrinks the HTML only. Other packages' private API: none; it rewrites the
+written HTML files after the build.
 """
 
 from __future__ import annotations

@@ -25,6 +25,12 @@ The subset is always made from the theme's original fonts (in the installed pyda
 from a subset left by an earlier build, so a new icon in the text is found and kept. A class that maps
 to no glyph is not an error (``fa-solid``, ``fa-lg`` are styles, not icons). tests/test_site_icons.py
 checks the built site: every icon it uses is in the fonts, and the fonts are small.
+
+Why by hand: pydata-sphinx-theme ships the whole fonts and has no option to subset them; subsetting
+was proposed upstream (pydata-sphinx-theme issue #2379, draft pull request #2386, closed) and is not
+released. Remove this file when the theme subsets its icons itself. Other packages' private API:
+none; it reads the theme's installed font and stylesheet files and writes over their copies in the
+built site.
 """
 
 from __future__ import annotations

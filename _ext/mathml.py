@@ -22,6 +22,11 @@ so we wrap in that instead, and only when a ``\\`` is outside every environment 
 break needs no wrapper). Blank-line-separated equations in one block become rows of one ``aligned``,
 as Sphinx does. tests/test_mathml.py checks the conversions; tests/test_site_browser.py that every
 page's math is MathML and nothing loads MathJax.
+
+Why by hand: Sphinx ships MathJax and imgmath renderers only; no released Sphinx extension writes
+MathML (math-core converts, this file registers it as Sphinx's ``html_math_renderer`` through
+``app.add_html_math_renderer``). Other packages' private API: none (``sphinx.util.math``'s public
+helpers).
 """
 
 from __future__ import annotations

@@ -10,15 +10,25 @@ the whole book (``student-notebooks.zip``, ``complete-notebooks.zip``), in the l
 
 The notebooks import nothing that only the build needs: ``from myst_nb import glue`` and the ``glue(...)``
 calls are removed from the code (their values are already in the text), and the reader's
-``requirements.txt`` pins only what the notebooks import, at the versions of the build.
+``requirements.txt`` pins the whole environment the notebooks need (what they import, JupyterLab, and
+everything those pull in) at the versions of the build.
 MyST syntax that plain Jupyter would show as raw text is lowered to ordinary Markdown: glued values
 become the computed text, cross-references become links to the online pages, citations become
 "Author (year)", directives (the chapter header, exercises, solutions, admonitions, labelled math)
 become plain Markdown, and ``$...$`` math stays as it is.
 
+The notebooks are the page and nothing else: cells tagged ``remove-cell`` (the build's checks and
+glue) are left out, so a reader runs exactly the code the page shows (tests/lint_book.py checks that
+no visible cell needs a hidden one); exercises, figures and equations carry the numbers Sphinx gave
+them on the page, each figure's caption follows its cell, and the student version has an empty code
+cell under each exercise. Links to other chapters point to the web pages when ``html_baseurl`` is set,
+and otherwise name the chapter (a zip has no site beside it).
+
 Why by hand: QuantEcon's sphinx-tojupyter (0.6.0, tried with this book) writes myst-nb code cells as
 Markdown code blocks rather than code cells, leaves glued values and figure references unresolved, and
-drops sphinx-exercise's exercises and solutions; nothing else makes student versions.
+drops sphinx-exercise's exercises and solutions; nothing else makes student versions. Other packages'
+private API: none; it reads Sphinx's build environment (labels, ``toc_fignumbers``), myst-nb's
+``format_plain_text`` for glued values, and the executed notebooks myst-nb writes.
 """
 
 from __future__ import annotations

@@ -24,6 +24,12 @@ passes axe-core's accessibility checks.
 
 (The theme's other first-visit console error, "Got invalid theme mode: .", is fixed in _config.yml by
 ``html_context: {default_mode: auto}``.) tests/test_site_browser.py checks that no page logs an error.
+
+Why by hand: each item fixes or completes what a package does, where the package has no option for
+it (a script listed twice, an ARIA role, image sizes, static files not refreshed). Other packages'
+private API: one. Deferring other extensions' scripts makes script entries of Sphinx's private class
+``sphinx.builders.html._assets._JavaScript`` (Sphinx 7.4 has no public way to change how a script
+added by another extension loads); if Sphinx renames it, the build fails at import, not silently.
 """
 
 from __future__ import annotations
