@@ -75,3 +75,27 @@ def test_internal_links_resolve(site_dir):
     assert not broken, f"{len(broken)} of {checked} internal links are broken:\n" + "\n".join(
         f"  - {line}" for line in broken
     )
+
+
+def test_every_row_of_the_instructor_guides_tables_has_its_cells_in_columns(site_dir):
+    """Each row has its text in the right columns: a chapter link first and, in the table of times,
+    whole minutes in the last two (a "|" inside a chapter's objectives once split a cell and shifted
+    the rest of the row; Markdown tables then drop the cells past the header's count)."""
+    import re
+
+    html = (site_dir / "book" / "instructors.html").read_text(encoding="utf-8")
+    tables = re.findall(r"<table\b.*?</table>", html, re.S)
+    assert len(tables) >= 2
+    timed = 0
+    for table in tables:
+        rows = re.findall(r"<tr\b.*?</tr>", table, re.S)
+        cells = [re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", row, re.S) for row in rows]
+        header = [re.sub(r"<[^>]+>", "", c).strip() for c in cells[0]]
+        assert len(rows) > 1 and len({len(c) for c in cells}) == 1
+        for row in cells[1:]:
+            assert 'class="reference internal"' in row[0], row[0]
+            if "Reading (min)" in header:
+                minutes = [re.sub(r"<[^>]+>", "", c).strip() for c in row[-2:]]
+                assert all(m.isdigit() for m in minutes), row
+                timed += 1
+    assert timed >= 16
