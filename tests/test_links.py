@@ -99,3 +99,17 @@ def test_every_row_of_the_instructor_guides_tables_has_its_cells_in_columns(site
                 assert all(m.isdigit() for m in minutes), row
                 timed += 1
     assert timed >= 16
+
+
+def test_no_page_shows_raw_tex(site_dir):
+    """Math is MathML; TeX left in the text (a bibliography title, a citation's tooltip) reads as
+    "$\\widehat R$". Code blocks may hold TeX (matplotlib labels), so they are left out."""
+    import re
+
+    found = []
+    for page in sorted(site_dir.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        html = re.sub(r"<(pre|code|script|style|math)\b.*?</\1>", "", html, flags=re.S)
+        if re.search(r"\$\\|\\(widehat|frac|mathrm|tau|sigma)\b", html):
+            found.append(page.relative_to(site_dir).as_posix())
+    assert not found, f"raw TeX in {found}"
