@@ -609,6 +609,7 @@ def requirement_closure(names) -> dict[str, str]:
     from packaging.requirements import Requirement
 
     found: dict[str, tuple[str, str]] = {}
+    done: set[tuple[str, str]] = set()  # (distribution, extra) pairs already followed; "" = no extra
     todo = [(name, frozenset(), None) for name in names]
     while todo:
         name, extras, needed_by = todo.pop()
@@ -618,17 +619,23 @@ def requirement_closure(names) -> dict[str, str]:
         except PackageNotFoundError:
             raise LoweringError(f"{name} (needed by {needed_by or 'the notebooks'}) is not installed in the "
                                 "build's environment, so its version is unknown: add it to requirements.txt") from None
-        seen = key in found
         found[key] = (dist.metadata["Name"], dist.version)
-        for line in dist.requires or []:
-            requirement = Requirement(line)
-            if requirement.marker is not None and not any(
-                    requirement.marker.evaluate({"python_version": version, "python_full_version": version + ".0",
-                                                 "extra": extra})
-                    for version in READER_PYTHONS for extra in (extras or {""})):
+        for extra in {""} | set(extras):
+            if (key, extra) in done:
                 continue
-            if not seen or requirement.extras:
-                todo.append((requirement.name, frozenset(requirement.extras), dist.metadata["Name"]))
+            done.add((key, extra))
+            for line in dist.requires or []:
+                requirement = Requirement(line)
+                marker = requirement.marker
+                if marker is None:
+                    wanted = extra == ""
+                else:
+                    wanted = any(marker.evaluate({"python_version": version, "python_full_version": version + ".0",
+                                                  "extra": extra}) for version in READER_PYTHONS)
+                    # a plain requirement with a Python marker belongs to the "" pass; an extra's, to its own
+                    wanted = wanted and (extra != "" or "extra" not in str(marker))
+                if wanted:
+                    todo.append((requirement.name, frozenset(requirement.extras), dist.metadata["Name"]))
     return found
 
 
