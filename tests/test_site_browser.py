@@ -425,3 +425,31 @@ def test_screenshot(browser, base_url, site_dir, name, viewport):
     for path in (out, out_full):
         assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
     assert overflow <= 0, f"{SCREENSHOT_PAGES[name]} scrolls sideways by {overflow}px at {viewport['width']}px"
+
+
+@pytest.mark.parametrize("page_path", ["book/centered.html", "book/index.html"])
+@pytest.mark.parametrize("kind, dialog", [("primary", "#pst-primary-sidebar-modal"),
+                                          ("secondary", "#pst-secondary-sidebar-modal")])
+def test_phone_menu_buttons_open_their_sidebars_and_close_again(browser, base_url, page_path, kind, dialog):
+    """On a phone (390 px, touch), tapping the visible menu button shows the chapter list, and the
+    contents button the page's contents; Escape closes them. (pydata-sphinx-theme 0.17 listened on
+    a hidden button only: its issue #2451; book/_static/scripts/sidebar_toggles.js.)"""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
+    site_support.block_other_hosts(context)
+    page = context.new_page()
+    try:
+        page.goto(urljoin(base_url + "/", page_path), wait_until="load")
+        buttons = page.locator(f".{kind}-toggle:visible")
+        if kind == "secondary" and buttons.count() == 0:
+            pytest.skip(f"{page_path} has no page-contents button")
+        assert buttons.count() >= 1, f"no visible {kind} toggle on {page_path}"
+        assert not page.locator(dialog).evaluate("d => d.open")
+        buttons.first.tap()
+        page.wait_for_function(f"document.querySelector('{dialog}').open", timeout=5000)
+        assert page.locator(f"{dialog} a").count() > 0  # the list is in the dialog
+        if kind == "primary":
+            assert page.locator(f"{dialog} a", has_text="The centered model").count() >= 1
+        page.keyboard.press("Escape")
+        page.wait_for_function(f"!document.querySelector('{dialog}').open", timeout=5000)
+    finally:
+        context.close()
