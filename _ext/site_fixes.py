@@ -93,6 +93,29 @@ def _bibliography_roles(app, pagename, templatename, context, doctree):
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+#: TeX in a description reads as "\\tau": the commands the book's inline math uses, as characters.
+TEX_CHARACTERS = {"tau": "τ", "mu": "μ", "sigma": "σ", "theta": "θ", "eta": "η", "alpha": "α",
+                  "beta": "β", "rho": "ρ", "nu": "ν", "lambda": "λ", "log": "log", "exp": "exp",
+                  "sim": "~", "le": "≤", "ge": "≥", "times": "×", "approx": "≈", "widehat": ""}
+
+
+def plain_math(tex: str) -> str:
+    """Inline TeX as plain text for a description: Greek letters and a few symbols as characters,
+    braces, sub- and superscript marks and unknown commands dropped (``\\log\\tau`` -> ``log τ``)."""
+    text = re.sub(r"\\([A-Za-z]+)\s*", lambda m: TEX_CHARACTERS.get(m.group(1), "") + " ", tex)
+    text = re.sub(r"\s+([_^,)\]])", r"\1", text)  # "θ _j" -> "θ_j", "τ )" -> "τ)"
+    text = re.sub(r"[{}_^$\\]", "", text)
+    return " ".join(text.split())
+
+
+def _paragraph_text(paragraph) -> str:
+    parts = []
+    for node in paragraph.findall(nodes.Text):
+        math = node.parent if isinstance(node.parent, nodes.math) else None
+        parts.append(plain_math(node.astext()) if math is not None else node.astext())
+    return " ".join("".join(parts).split())
+
+
 def _first_paragraph(doctree) -> str:
     """The page's first paragraph of prose, outside the chapter header, admonitions and code output."""
     skip = (nodes.admonition, nodes.container, nodes.table, nodes.footnote, nodes.citation)
@@ -103,7 +126,7 @@ def _first_paragraph(doctree) -> str:
                 inside = True
                 break
             parent = parent.parent
-        text = " ".join(paragraph.astext().split())
+        text = _paragraph_text(paragraph)
         if not inside and len(text) > 40:
             return text
     return ""

@@ -73,3 +73,13 @@ def test_refresh_static_copies_what_changed_and_only_the_projects_files(tmp_path
     assert (out / "_static" / "edited.css").read_text() == "b { color: red }"
     assert not (out / "_static" / "page.js_t").exists() and not (out / "_static" / "theirs.css").exists()
     assert F.refresh_static(src, out, ["book/_static"]) == []  # nothing left to do
+
+
+def test_a_description_spells_inline_math_as_characters():
+    """The first paragraph may hold math: the description reads "small τ", not "small \\tau"."""
+    paragraph = nodes.paragraph("", "", nodes.Text("The divergences sit at small "), nodes.math("", r"\tau"),
+                                nodes.Text(" and large "), nodes.math("", r"\theta_j \sim \mathrm{Normal}(\mu, \tau)"),
+                                nodes.Text(", which is the point of this long enough paragraph."))
+    section = nodes.section("", nodes.title("", "T"), paragraph)
+    text = F.description(section, "T")
+    assert "small τ and large θj ~ Normal(μ, τ)," in text and "\\" not in text, text
