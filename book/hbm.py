@@ -241,9 +241,11 @@ EXAM_CATEGORIES = {
     "schgend": (["mixed", "boys", "girls"], False),
     "type": (["Mxd", "Sngl"], False),
     "sex": (["F", "M"], False),
-    "vr": (["bottom 25%", "mid 50%", "top 25%"], True),
-    "intake": (["bottom 25%", "mid 50%", "top 25%"], True),
+    "vr": (["bottom 25%", "mid 50%", "top 25%"], True),  # the school's band of average intake
+    "intake": (["bottom 25%", "mid 50%", "top 25%"], False),  # labels run opposite to the scores
 }
+#: Columns with one value per school (``vr`` too: despite mlmRev's documentation, see data/README.md).
+EXAM_SCHOOL_COLUMNS = ("schavg", "schgend", "type", "vr")
 EXAM_NUMBERS = ("normexam", "standLRT", "schavg")
 
 
@@ -251,11 +253,15 @@ def load_exam(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Read and validate the London schools' exam data (mlmRev's ``Exam``): one row per student.
 
     Columns: ``school`` and ``student`` (ints), ``normexam``, ``standLRT``, ``schavg`` (floats), and
-    ``schgend``, ``type``, ``sex``, ``vr``, ``intake`` (pandas categoricals; ``vr`` and ``intake``
-    ordered from the bottom band up). See data/README.md. Raises :class:`DataError` naming the problem
-    and the row for: a missing or empty file, a missing column, a wrong number of fields, a missing,
-    non-numeric or non-finite number, a category not in :data:`EXAM_CATEGORIES`, and, per school, a
-    school average (``schavg``), gender or type that differs between its students.
+    ``schgend``, ``type``, ``sex``, ``vr``, ``intake`` (pandas categoricals). The labels of ``vr`` and
+    ``intake`` are kept as the source has them, but they are not what mlmRev's documentation says (see
+    data/README.md): ``vr`` is the school's band of average intake, ordered from the bottom band up;
+    ``intake`` is a student-level band whose labels run opposite to the students' scores (those
+    labelled ``bottom 25%`` score highest), so it is left unordered. Raises :class:`DataError` naming
+    the problem and the row for: a missing or empty file, a missing column, a wrong number of fields, a
+    missing, non-numeric or non-finite number, a category not in :data:`EXAM_CATEGORIES`, and, per
+    school, a value of a school-level column (:data:`EXAM_SCHOOL_COLUMNS`: ``schavg``, gender, type,
+    ``vr``) that differs between its students.
     """
     path = Path(path) if path is not None else DATA_DIR / "exam.csv"
     columns = ("school", "student", *EXAM_NUMBERS, *EXAM_CATEGORIES)
@@ -270,7 +276,7 @@ def load_exam(path: str | os.PathLike | None = None) -> pd.DataFrame:
                 raise DataError(f"{where}: {column} {rec[column]!r} is not one of {', '.join(levels)}")
             row[column] = rec[column]
         first = first_row.setdefault(row["school"], (where, row))
-        for column in ("schavg", "schgend", "type"):  # school-level columns
+        for column in EXAM_SCHOOL_COLUMNS:
             if row[column] != first[1][column]:
                 raise DataError(f"{where}: school {row['school']} has {column} {row[column]!r}, but "
                                 f"{first[0]} gives it {first[1][column]!r} (a school has one value)")

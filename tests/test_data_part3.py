@@ -17,7 +17,7 @@ import hbm
 EXAM_HEADER = "school,student,normexam,standLRT,schavg,schgend,type,sex,vr,intake"
 EXAM_ROWS = [
     "1,1,0.26,0.62,0.17,mixed,Mxd,F,mid 50%,bottom 25%",
-    "1,2,-1.7,-1.4,0.17,mixed,Mxd,M,top 25%,mid 50%",
+    "1,2,-1.7,-1.4,0.17,mixed,Mxd,M,mid 50%,mid 50%",
     "2,1,0.5,0.3,-0.2,girls,Sngl,F,bottom 25%,top 25%",
 ]
 CBPP_HEADER = "herd,period,incidence,size"
@@ -61,6 +61,19 @@ def test_exam_as_published():
     assert len(exam) == 4059 and exam["school"].nunique() == 65
     assert sizes.min() == 2 and sizes.max() == 198
     assert list(exam["vr"].cat.categories) == ["bottom 25%", "mid 50%", "top 25%"] and exam["vr"].cat.ordered
+    assert not exam["intake"].cat.ordered
+
+
+def test_exam_bands_are_what_the_readme_says():
+    """data/README.md: vr is a school-level band of schavg; intake's labels run opposite to standLRT."""
+    exam = hbm.load_exam()
+    schools = exam.groupby("school").agg(vr=("vr", "first"), schavg=("schavg", "first"))
+    by_band = schools.groupby("vr", observed=True)["schavg"].agg(["size", "min", "max"])
+    assert by_band["size"].tolist() == [14, 33, 18]
+    assert by_band["max"].iloc[0] < by_band["min"].iloc[1] and by_band["max"].iloc[1] < by_band["min"].iloc[2]
+    intake = exam.groupby("intake", observed=True)["standLRT"].agg(["size", "mean"])
+    assert intake["size"].tolist() == [1176, 2344, 539]
+    assert [round(m, 2) for m in intake["mean"]] == [0.92, -0.15, -1.33]
 
 
 def test_cbpp_as_published():
@@ -96,6 +109,8 @@ def test_good_small_files_load(tmp_path):
         ([EXAM_HEADER, *EXAM_ROWS[:1], "1,2,0.1,0.1,0.9,mixed,Mxd,M,mid 50%,mid 50%"],
          "row 2 (line 3): school 1 has schavg 0.9, but exam.csv, row 1 (line 2) gives it 0.17"),
         ([EXAM_HEADER, *EXAM_ROWS[:1], "1,2,0.1,0.1,0.17,boys,Mxd,M,mid 50%,mid 50%"], "school 1 has schgend 'boys'"),
+        ([EXAM_HEADER, *EXAM_ROWS[:1], "1,2,0.1,0.1,0.17,mixed,Mxd,M,top 25%,mid 50%"],
+         "row 2 (line 3): school 1 has vr 'top 25%', but exam.csv, row 1 (line 2) gives it 'mid 50%'"),
     ],
 )
 def test_exam_bad_input_is_named(tmp_path, lines, message):
