@@ -160,8 +160,8 @@ def test_lint_catches_unlinked_and_late_linked_terms(tmp_path):
 
 
 def test_lint_catches_symbol_missing_from_notation(tmp_path):
-    page = write(tmp_path, "Math $\\theta_j \\sim \\mathrm{Normal}(\\mu, \\omega)$.\n")
-    assert L.check_notation(page) == ["bad.md: symbol \\omega is not on the notation page"]
+    page = write(tmp_path, "Math $\\theta_j \\sim \\mathrm{Normal}(\\mu, \\zeta)$.\n")
+    assert L.check_notation(page) == ["bad.md: symbol \\zeta is not on the notation page"]
 
 
 def test_chapter_headers_are_complete_and_prerequisites_come_first():
