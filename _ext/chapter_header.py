@@ -113,8 +113,27 @@ def _outdated_readers(app, env, added, changed, removed):
     return [doc for doc in docs if doc in env.found_docs and doc not in changed | added]
 
 
+_read_this_build: set[str] = set()
+
+
+def _note_reads(app, env, docnames):
+    _read_this_build.clear()
+    _read_this_build.update(docnames)
+
+
+def _write_every_page_when_one_was_read(app, env):
+    """Sphinx writes a page again when its own figure, exercise or equation numbers change, not when a
+    number it cites from another page does: an equation added to varying_slopes renumbered the one
+    formulas cites, and formulas.html kept the old number (its notebook, made from the environment,
+    had the new one). So whenever any page was read again, every page is written (a few seconds); a
+    build that read nothing writes nothing."""
+    return sorted(env.found_docs) if _read_this_build else []
+
+
 def setup(app):
     app.add_directive("chapter-header", ChapterHeader)
+    app.connect("env-before-read-docs", _note_reads)
+    app.connect("env-updated", _write_every_page_when_one_was_read)
     app.connect("env-get-outdated", _outdated_readers)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -186,3 +186,22 @@ def test_build_kernels_run_the_libraries_unpatched(tmp_path):
     assert "shipped: numba.np.arrayobj True" in build, build
     hooks = [line for line in (build, plain) for line in line.splitlines() if line.startswith("hooks:")]
     assert len(hooks) == 2 and hooks[0] == hooks[1], hooks
+
+
+def test_a_page_citing_anothers_equation_shows_its_new_number_after_an_incremental_build(tmp_path):
+    """An equation added to one page renumbers the equations after it; a page that cites one of them
+    (and did not change) must be written again with the new number (chapter_header.py)."""
+    book = make_tiny_book(tmp_path, GOOD + "\n```{math}\n:label: eq-one\na = 1\n```\n")
+    cites = HEADER.replace("(tiny)=", "(tiny2)=") + "See {eq}`eq-one`.\n"
+    (book / "book" / "tiny2.md").write_text(cites)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: book/tiny\n"
+                                   "  - file: book/tiny2\n")
+    assert build(book).returncode == 0
+    page = book / "_build" / "html" / "book" / "tiny2.html"
+    assert 'equation-eq-one">(1)</a>' in page.read_text()
+    time.sleep(1.1)
+    (book / "book" / "tiny.md").write_text(HEADER + GOOD + "\n```{math}\n:label: eq-zero\nb = 2\n```\n\n"
+                                           "```{math}\n:label: eq-one\na = 1\n```\n")
+    again = build(book)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert 'equation-eq-one">(2)</a>' in page.read_text(), page.read_text()[-2000:]
