@@ -31,7 +31,7 @@ def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("make_part3", ROOT / "data" / "make_part3.py")
+    spec = importlib.util.spec_from_file_location("make_rdatasets", ROOT / "data" / "make_rdatasets.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -41,7 +41,7 @@ def _script():
 
 
 def test_shipped_files_are_what_the_script_writes_from_rdatasets():
-    result = subprocess.run([sys.executable, str(ROOT / "data" / "make_part3.py"), "--check"],
+    result = subprocess.run([sys.executable, str(ROOT / "data" / "make_rdatasets.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

