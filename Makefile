@@ -1,6 +1,6 @@
 # The book's commands. `make book` builds the site; `make test` runs every test. Both set up .venv.
 # book/ is a folder, so every target is phony: otherwise `make book` would see book/ and do nothing.
-.PHONY: help env execute book serve test bench seeds linkcheck clean
+.PHONY: help env execute book pdf course serve test bench seeds linkcheck clean
 
 # The interpreter that makes .venv: PYTHON=... on the command line, else the first of python3.13,
 # python3.12, python3 that runs and is 3.12-3.14, else a 3.13 or 3.12 that pyenv holds (its shims only
@@ -26,6 +26,8 @@ READERS := book/instructors.md
 help:
 	@echo "make book      set up .venv if needed, build the site into _build/html (executes chapters)"
 	@echo "make execute   only execute the changed pages into the cache (the first half of make book)"
+	@echo "make pdf       the book and each chapter as PDF, into _build/pdf (and linked from the site)"
+	@echo "make course    the course edition (no solutions) into $(COURSE)/_build/html, and the answer key"
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make test      the whole test suite, including the strict build and browser tests"
 	@echo "make bench     clean-build, rebuild, per-chapter and floor-chapter timings"
@@ -80,6 +82,20 @@ execute: $(CACHE)/executed
 
 book: $(CACHE)/executed
 	$(JB) build . $(STRICT)
+
+# The PDFs: Debian's Chromium prints the built pages (_ext/pdf.py); the second build links them from
+# the pages (Sphinx writes every page again when the set of PDFs changed; nothing is executed).
+pdf: book
+	$(PY) _ext/pdf.py _build/html _build/pdf
+	$(JB) build . $(STRICT)
+
+# The course edition: the same sources and execution cache, every solution left out (_ext/course.py);
+# then the answer key, printed from the public site, outside both sites.
+COURSE := _build/course
+course: book
+	$(PY) _ext/course.py $(COURSE)/_config.yml
+	$(JB) build . --config $(COURSE)/_config.yml --path-output $(COURSE) $(STRICT)
+	$(PY) _ext/pdf.py --answer-key _build/answer-key/answer-key.pdf
 
 serve:
 	@test -f _build/html/index.html || { echo "error: no site yet; run 'make book' first"; exit 1; }

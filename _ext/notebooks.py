@@ -503,6 +503,29 @@ def add_download_links(app, doctree, docname):
         return
     prefix = "../" * docname.count("/") + NOTEBOOK_DIR + "/"
     slug = _slug(docname)
+    if _course(app):  # the course edition hands out the student version only
+        html = (
+            '<div class="notebook-downloads admonition tip" role="note">'
+            '<p class="admonition-title">Run this chapter yourself</p>'
+            f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): the notebook without '
+            'the solutions, the helper module <code>hbm.py</code>, the data and a <code>requirements.txt</code> '
+            'that pins the whole environment the book ran in. Unzip it and, in its folder, with Python 3.12, '
+            '3.13 or 3.14: <code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt'
+            f'</code>, <code>.venv/bin/jupyter lab book/{slug}-student.ipynb</code>, then run all cells. '
+            f'The notebook alone: <a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
+        )
+    else:
+        html = _public_download_box(prefix, slug)
+    box = nodes.raw("", html, format="html")
+    _insert_after_header(doctree, box)
+
+
+def _course(app) -> bool:
+    """The course edition (``_ext/course.py``): student notebooks only."""
+    return getattr(app.config, "book_edition", "") == "course"
+
+
+def _public_download_box(prefix: str, slug: str) -> str:
     html = (
         '<div class="notebook-downloads admonition tip" role="note">'
         '<p class="admonition-title">Run this chapter yourself</p>'
@@ -515,7 +538,10 @@ def add_download_links(app, doctree, docname):
         f'The notebooks alone: <a href="{prefix}{slug}.ipynb" download>complete</a>, '
         f'<a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
     )
-    box = nodes.raw("", html, format="html")
+    return html
+
+
+def _insert_after_header(doctree, box) -> None:
     header = next((n for n in doctree.findall(nodes.container) if "chapter-header" in n["classes"]), None)
     if header is not None:  # right after the chapter's objectives, prerequisites and time
         header.parent.insert(header.parent.index(header) + 1, box)
@@ -739,7 +765,8 @@ def write_notebooks(app, exception):
         sorted(Path(__file__).parent.glob("*.py")) + \
         [root / "_toc.yml", root / "_config.yml"] + \
         (sorted((root / "data").iterdir()) if (root / "data").is_dir() else [])
-    outputs = [outdir / f"{kind}-notebooks.zip" for kind in ("student", "complete")] + \
+    kinds = ("student",) if _course(app) else ("student", "complete")
+    outputs = [outdir / f"{kind}-notebooks.zip" for kind in kinds] + \
         [outdir / f"{_slug(d)}.zip" for d in docnames]
     fingerprint = inputs_fingerprint(inputs)
     stamp = outdir / FINGERPRINT
@@ -760,22 +787,31 @@ def write_notebooks(app, exception):
         slug = _slug(docname)
         outdir.mkdir(parents=True, exist_ok=True)
         for kind, nb, name in (("complete", complete, f"{slug}.ipynb"), ("student", student, f"{slug}-student.ipynb")):
+            if kind not in kinds:
+                continue
             (outdir / name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             written[kind].append((docname, name))
-    if not written["complete"]:
+    if not written["student"]:
         return  # a book without teaching chapters (the strictness tests' tiny book)
     (outdir / "hbm.py").write_bytes(helper.read_bytes())
     requirements = reader_requirements(sources + [helper.read_text(encoding="utf-8")])
     (outdir / "requirements.txt").write_text(requirements, encoding="utf-8")
     # The data files and their README (provenance, terms); not the scripts that made them.
     data_files = sorted(p for p in (root / "data").iterdir() if p.is_file() and p.suffix != ".py")
-    for kind in ("student", "complete"):
+    for kind in kinds:
         _write_zip(outdir / f"{kind}-notebooks.zip", f"hierarchical-models-{kind}",
                    [(outdir / name, name) for _doc, name in written[kind]], helper, data_files,
                    requirements, reader_readme(f"The {kind} notebooks"))
     # One download per chapter: both of its notebooks, the helper, the data, the requirements.
-    for (docname, complete_name), (_doc, student_name) in zip(written["complete"], written["student"]):
+    for docname, student_name in written["student"]:
         slug = _slug(docname)
+        if _course(app):
+            _write_zip(outdir / f"{slug}.zip", slug, [(outdir / student_name, student_name)], helper,
+                       data_files, requirements,
+                       reader_readme(f"The chapter '{app.env.titles[docname].astext()}' ({student_name}, "
+                                     "the course edition: without the solutions)"))
+            continue
+        complete_name = f"{slug}.ipynb"
         _write_zip(outdir / f"{slug}.zip", slug,
                    [(outdir / complete_name, complete_name), (outdir / student_name, student_name)],
                    helper, data_files, requirements,

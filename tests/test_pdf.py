@@ -1,0 +1,186 @@
+"""The PDFs of ``make pdf`` (_ext/pdf.py): the book's PDF has its chapters in the order of _toc.yml, a
+contents page whose numbers are the chapters' pages, as many numbered figures as the site, no
+unresolved reference and no raw TeX, internal links; each chapter's PDF holds the code the site folds;
+the site links the PDFs; bad input gets a clear message.
+
+The fixture runs ``make pdf`` once (after the strict build); the unit tests run on a two-page site.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import pdf  # noqa: E402
+
+pypdf = pytest.importorskip("pypdf")
+PDF_DIR = ROOT / "_build" / "pdf"
+
+
+@pytest.fixture(scope="session")
+def pdf_build(built_site):
+    proc = subprocess.run(["make", "--no-print-directory", "pdf"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return PDF_DIR
+
+
+def text_of(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def book_docs():
+    root, parts = pdf.read_toc()
+    return root, [d for p in parts for d in p.docs if d not in pdf.NOT_IN_BOOK], parts
+
+
+# ---- the book ----------------------------------------------------------------------------------------
+
+
+def test_book_has_the_chapters_in_order(pdf_build, built_site):
+    _root, docs, parts = book_docs()
+    outline = pdf.outline_pages(pdf_build / pdf.BOOK_PDF)
+    titles = [pdf.heading_text(pdf.article(built_site, d).find("h1")) for d in docs]
+    missing = [t for t in titles if t not in outline]
+    assert not missing, f"chapters missing from the PDF's outline: {missing}"
+    pages = [outline[t] for t in titles]
+    assert pages == sorted(pages) and len(set(pages)) == len(pages), list(zip(titles, pages))
+    assert all(p.caption in outline for p in parts if p.docs)
+
+
+def test_contents_page_numbers_are_the_chapters_pages(pdf_build, built_site):
+    _root, docs, _parts = book_docs()
+    outline = pdf.outline_pages(pdf_build / pdf.BOOK_PDF)
+    contents = "\n".join(text_of(pdf_build / pdf.BOOK_PDF)[1:4])
+    for doc in docs:
+        title = pdf.heading_text(pdf.article(built_site, doc).find("h1"))
+        assert re.search(re.escape(squash(title)) + str(outline[title]) + r"(?!\d)", squash(contents)), \
+            f"contents: {title!r} should say page {outline[title]}"
+
+
+def test_book_has_no_unresolved_reference_or_raw_tex(pdf_build):
+    for number, text in enumerate(text_of(pdf_build / pdf.BOOK_PDF), start=1):
+        assert "??" not in text, f"page {number}: an unresolved reference ('??')"
+        raw = re.search(r"\$\\|\\(frac|mathrm|widehat|sigma|tau|begin)\b", text)
+        assert raw is None, f"page {number}: raw TeX {raw.group(0)!r}"
+
+
+def test_book_has_as_many_numbered_figures_as_the_site(pdf_build, built_site):
+    _root, docs, _parts = book_docs()
+    site = sorted({span.get_text(strip=True) for d in docs
+                   for span in pdf.article(built_site, d).select("figcaption span.caption-number")})
+    text = squash("\n".join(text_of(pdf_build / pdf.BOOK_PDF)))
+    missing = [n for n in site if squash(n) not in text]
+    assert site and not missing, f"figure captions missing from the PDF: {missing}"
+
+
+def test_book_links_stay_inside_the_book(pdf_build):
+    reader = pypdf.PdfReader(pdf_build / pdf.BOOK_PDF)
+    internal, outside = 0, []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            uri = action.get("/URI") if action else None
+            if uri is None:
+                internal += 1
+            elif not str(uri).startswith(("http://", "https://", "mailto:")):
+                outside.append(str(uri))
+    assert internal > 100 and not outside, (internal, outside[:5])
+
+
+# ---- the chapters ------------------------------------------------------------------------------------
+
+
+def chapters_with_code(site: Path) -> list[str]:
+    _root, docs, _parts = book_docs()
+    return [d for d in docs if pdf.article(site, d).select_one("div.cell")]
+
+
+def test_every_chapter_has_a_pdf_with_its_folded_code(pdf_build, built_site):
+    for doc in chapters_with_code(built_site):
+        path = pdf_build / f"{pdf._slug(doc)}.pdf"
+        assert path.is_file(), f"no {path.name}"
+        text = squash("\n".join(text_of(path)))
+        title = pdf.heading_text(pdf.article(built_site, doc).find("h1"))
+        assert squash(title) in text[:400], f"{path.name} does not start with its title"
+        for folded in pdf.article(built_site, doc).select("details pre")[:3]:
+            line = next(line for line in folded.get_text().splitlines() if line.strip())
+            assert squash(line) in text, f"{path.name}: folded code {line!r} not printed"
+
+
+def test_site_links_the_pdfs(pdf_build, built_site):
+    chapter = chapters_with_code(built_site)[0]
+    soup = BeautifulSoup((built_site / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
+    link = soup.select_one(f'a[href$="pdf/{pdf._slug(chapter)}.pdf"]')
+    assert link is not None, "the chapter's download menu does not link its PDF"
+    assert (built_site / "pdf" / f"{pdf._slug(chapter)}.pdf").is_file()
+    guide = BeautifulSoup((built_site / "book" / "instructors.html").read_text(encoding="utf-8"), "html.parser")
+    listed = {a["href"].rsplit("/", 1)[-1] for a in guide.select("ul.pdf-list a")}
+    assert "book.pdf" in listed and f"{pdf._slug(chapter)}.pdf" in listed
+
+
+# ---- unit tests on a tiny site -----------------------------------------------------------------------
+
+PAGE = """<html><head><link rel="stylesheet" href="../_static/x.css"></head><body>
+<article class="bd-article"><section id="one"><h1>One<a class="headerlink" href="#one">#</a></h1>
+<details class="hide above-input"><summary>Show code cell source</summary><pre>x = 1</pre></details>
+<p><a href="two.html#sec">two</a> <a href="#one">here</a> <a href="../_notebooks/one.zip">zip</a>
+<a href="https://example.org/">web</a></p><img src="../_images/a.png" loading="lazy"></section></article>
+</body></html>"""
+
+
+@pytest.fixture
+def tiny_site(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "one.html").write_text(PAGE)
+    (tmp_path / "book" / "two.html").write_text(PAGE.replace("One", "Two").replace('id="one"', 'id="two"'))
+    return tmp_path
+
+
+def test_prepare_unfolds_code_and_keeps_links_inside_the_book(tiny_site):
+    node = pdf.prepare(pdf.article(tiny_site, "book/one"), tiny_site, "book/one",
+                       {"book/one", "book/two"}, prefix_ids=True)
+    html = str(node)
+    assert "<details" not in html and "Show code cell source" not in html and "x = 1" in html
+    assert 'href="#two--sec"' in html and 'href="#one--one"' in html and 'id="one--one"' in html
+    assert node.find("a", href=re.compile(r"\.zip$")) is None and "zip" in node.get_text()
+    assert 'href="https://example.org/"' in html and "headerlink" not in html
+    assert 'loading=' not in html and "file://" in node.find("img")["src"]
+
+
+def test_prepare_for_a_chapter_unlinks_other_pages(tiny_site):
+    node = pdf.prepare(pdf.article(tiny_site, "book/one"), tiny_site, "book/one", {"book/one"},
+                       prefix_ids=False)
+    assert node.find("a", href="two.html#sec") is None and "two" in node.get_text()
+    assert node.find("a", href="#one") is not None
+    published = pdf.prepare(pdf.article(tiny_site, "book/one"), tiny_site, "book/one", {"book/one"},
+                            prefix_ids=False, base_url="https://book.example/")
+    assert published.find("a", href="https://book.example/book/two.html#sec") is not None
+
+
+def test_bad_input_is_named(tiny_site, tmp_path):
+    with pytest.raises(pdf.PdfError, match="not found: build the site first"):
+        pdf.article(tiny_site, "book/three")
+    (tiny_site / "book" / "bare.html").write_text("<html><body><p>no article</p></body></html>")
+    with pytest.raises(pdf.PdfError, match="no <article"):
+        pdf.article(tiny_site, "book/bare")
+    (tmp_path / "toc.yml").write_text("format: jb-book\n")
+    with pytest.raises(pdf.PdfError, match="no 'root' entry"):
+        pdf.read_toc(tmp_path / "toc.yml")
+
+
+def test_command_line_names_a_missing_site(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "_ext" / "pdf.py"), str(tmp_path / "nowhere"),
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "build the site first" in proc.stderr
