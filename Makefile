@@ -90,11 +90,12 @@ pdf: book
 	$(JB) build . $(STRICT)
 
 # The course edition: the same sources and execution cache, every solution left out (_ext/course.py);
-# then the answer key, printed from the public site, outside both sites.
+# then the answer key, printed from the public site, outside both sites. --all: every page is written
+# again, so a change to _ext/course.py takes effect (reading the pages costs under a minute).
 COURSE := _build/course
 course: book
 	$(PY) _ext/course.py $(COURSE)/_config.yml
-	$(JB) build . --config $(COURSE)/_config.yml --path-output $(COURSE) $(STRICT)
+	$(JB) build . --all --config $(COURSE)/_config.yml --path-output $(COURSE) $(STRICT)
 	$(PY) _ext/pdf.py --answer-key _build/answer-key/answer-key.pdf
 
 serve:
