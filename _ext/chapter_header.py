@@ -187,38 +187,94 @@ def read_chapters(root: Path) -> list[dict]:
     return chapters
 
 
-def draw_chapter_map(chapters: list[dict], ax) -> None:
-    """One column per part, chapters in reading order downwards; an arrow from each prerequisite
-    to the chapter that needs it (curved when it skips chapters or crosses parts)."""
-    parts = list(dict.fromkeys(c["part"] for c in chapters))
-    place = {}
-    for col, part in enumerate(parts):
-        members = [c for c in chapters if c["part"] == part]
-        for row, chapter in enumerate(members):
-            place[chapter["doc"]] = (col * 2.0, -row)
-    def half_width(doc):  # a box's half width in data units, from its title's length (9 pt text)
-        return 0.021 * len(next(c["title"] for c in chapters if c["doc"] == doc)) + 0.06
+def draw_chapter_map(chapters: list[dict], ax) -> dict:
+    """One column per part, chapters in reading order downwards; an arrow from each prerequisite to the
+    chapter that needs it. Arrows run along lanes between the boxes, never through one: straight down
+    to the next chapter of a column; otherwise out of the prerequisite's right side into a lane of its
+    own in the gap right of its column, along it, then into the chapter's right side (same column) or
+    left side (a later column; every other column is half a row lower, so an arrow to the column after
+    next runs between two rows of the one it crosses).
 
-    for chapter in chapters:
-        x, y = place[chapter["doc"]]
-        ax.text(x, y, chapter["title"], ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eaf2f8", "edgecolor": "#0072B2"})
-        for prereq in chapter["prerequisites"]:
-            if prereq not in place:
-                continue
-            px, py = place[prereq]
-            if px != x:  # across parts: right edge of the prerequisite to left edge of the chapter
-                start, end, rad = (px + half_width(prereq), py), (x - half_width(chapter["doc"]), y), 0.0
-            elif py - y == 1:  # the next chapter down
-                start, end, rad = (px, py - 0.22), (x, y + 0.22), 0.0
-            else:  # skipping chapters: round the right-hand side of the column
-                start, end, rad = (px + half_width(prereq), py), (x + half_width(chapter["doc"]), y), -0.5
-            ax.annotate("", xy=end, xytext=start,
-                        arrowprops={"arrowstyle": "-|>", "color": "#555555", "shrinkA": 2, "shrinkB": 2,
-                                    "connectionstyle": f"arc3,rad={rad}"})
-    for col, part in enumerate(parts):
-        ax.text(col * 2.0, 0.8, part, ha="center", va="bottom", fontsize=10, fontweight="bold")
-    depth = max(-y for _, y in place.values())
-    ax.set_xlim(-1.0, 2.0 * (len(parts) - 1) + 1.0)
-    ax.set_ylim(-depth - 0.6, 1.3)
+    Works in inches (the axes fill the figure, one data unit an inch): the boxes are measured as drawn,
+    and the figure is sized to the map. Returns the geometry, for tests: ``{"boxes": {doc: (x0, y0,
+    x1, y1)}, "paths": [(prerequisite, chapter, [(x, y), ...])], "limits": (x0, x1, y0, y1)}``."""
+    fig = ax.figure
+    parts = list(dict.fromkeys(c["part"] for c in chapters))
+    by_doc = {c["doc"]: c for c in chapters}
+    column = {c["doc"]: parts.index(c["part"]) for c in chapters}
+    row = {}
+    for part in parts:
+        for r, c in enumerate(c for c in chapters if c["part"] == part):
+            row[c["doc"]] = r
+    ax.set_position([0, 0, 1, 1])
     ax.axis("off")
+    row_height, margin, lane_step, room = 0.55, 0.15, 0.14, 0.25  # inches
+    texts = {c["doc"]: ax.text(0, 0, c["title"], ha="center", va="center", fontsize=9,
+                               bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eaf2f8",
+                                     "edgecolor": "#0072B2"})
+             for c in chapters}
+    fig.canvas.draw()  # the boxes take their size when drawn
+    renderer = fig.canvas.get_renderer()
+    half = {doc: text.get_bbox_patch().get_window_extent(renderer).width / fig.dpi / 2 + 0.02
+            for doc, text in texts.items()}
+    box_half_height = max(t.get_bbox_patch().get_window_extent(renderer).height for t in texts.values()) \
+        / fig.dpi / 2
+
+    edges = [(p, c["doc"]) for c in chapters for p in c["prerequisites"] if p in by_doc]
+    adjacent = {(p, d) for p, d in edges if column[p] == column[d] and row[d] == row[p] + 1}
+    # the prerequisites with a lane in the gap right of each column, top to bottom
+    lane_users = [sorted({p for p, d in edges if (p, d) not in adjacent and column[p] == k}, key=row.get)
+                  for k in range(len(parts))]
+    widest = [max(half[d] for d in by_doc if column[d] == k) for k in range(len(parts))]
+    centre, x = [], margin
+    for k in range(len(parts)):
+        x += widest[k]
+        centre.append(x)
+        x += widest[k] + room + lane_step * len(lane_users[k])
+    width = x + margin
+    depth = max(row.values())
+    top = 0.45  # room for the part titles
+    height = top + (depth + 1.5) * row_height + margin
+    fig.set_size_inches(width, height)
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+
+    def y_of(doc):  # every other column half a row lower: its rows face the gaps of its neighbours
+        return height - top - (row[doc] + 0.5 + (column[doc] % 2) / 2) * row_height
+
+    boxes = {}
+    for doc, text in texts.items():
+        x, y = centre[column[doc]], y_of(doc)
+        text.set_position((x, y))
+        boxes[doc] = (x - half[doc], y - box_half_height, x + half[doc], y + box_half_height)
+    lane_x = {}
+    for k, users in enumerate(lane_users):
+        right = centre[k] + widest[k]
+        for i, doc in enumerate(users):
+            lane_x[doc] = right + room / 2 + lane_step * i
+    # On a right side, arrows leave above the middle and arrive below it; on a left side (where none
+    # leaves) they arrive at the middle, so no two lines from different lanes run along one another.
+    out, into = 0.3 * box_half_height, -0.3 * box_half_height
+    paths = []
+    for p, d in edges:
+        (px0, py0, px1, py1), (dx0, dy0, dx1, dy1) = boxes[p], boxes[d]
+        py, dy = (py0 + py1) / 2, (dy0 + dy1) / 2
+        if (p, d) in adjacent:
+            cx = centre[column[d]]
+            path = [(cx, py0), (cx, dy1)]
+        elif column[p] == column[d]:
+            path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy + into), (dx1, dy + into)]
+        elif column[d] == column[p] + 1:
+            path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy), (dx0, dy)]
+        else:  # across a column: straight, between two of its rows (they are half a row off)
+            path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy), (dx0, dy)]
+        xs, ys = zip(*path)
+        ax.plot(xs[:-1] + (xs[-1],), ys, color="#555555", linewidth=0.9, solid_joinstyle="round")
+        ax.annotate("", xy=path[-1], xytext=path[-2],
+                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "shrinkA": 0, "shrinkB": 0,
+                                "linewidth": 0.9})
+        paths.append((p, d, path))
+    for k, part in enumerate(parts):
+        ax.text(centre[k], height - top / 2, part, ha="center", va="center", fontsize=10,
+                fontweight="bold")
+    return {"boxes": boxes, "paths": paths, "limits": (0, width, 0, height)}

@@ -14,7 +14,8 @@ passes axe-core's accessibility checks.
 
 4. Pages light enough for a phone: every page gets a ``<meta name="description">`` (its first
    paragraph, shortened), and every ``<img>`` gets its ``width`` and ``height`` (no layout shift while it
-   loads) and ``loading="lazy"`` (a phone fetches a figure when it scrolls near it, not with the page).
+   loads; a "retina" figure's are the size it is shown at, which docutils writes as a style that would
+   squash it on a phone) and ``loading="lazy"`` (a phone fetches a figure when it scrolls near it, not with the page).
    book/_templates/layout.html defers the search scripts the theme puts on every page.
 
 5. Sphinx 7.4 copies the static files only when it writes a page: a build in which no page is out of
@@ -45,6 +46,26 @@ logger = logging.getLogger(__name__)
 
 DESCRIPTION_CHARS = 155  # what search engines show of a description
 IMG = re.compile(r"<img\b[^>]*>")
+STYLE = re.compile(r'\sstyle="([^"]*)"')
+SIZE = re.compile(r"(?:^|;)\s*(?P<what>width|height):\s*(?P<px>[\d.]+)px\s*(?=;|$)")
+
+
+def _style_size(tag: str):
+    """``(width, height, tag)`` when the tag's style sets both in pixels (docutils writes myst-nb's size
+    of a figure so), with those declarations moved out of the style; else None. As a style, the height
+    would stay fixed when the theme narrows the image to a phone's column (a squashed figure); as
+    attributes it follows the width (site_fixes.css) and the browser still reserves the space."""
+    style = STYLE.search(tag)
+    sizes = {m.group("what"): m.group("px") for m in SIZE.finditer(style.group(1))} if style else {}
+    if set(sizes) != {"width", "height"}:
+        return None
+    rest = SIZE.sub("", style.group(1)).strip(" ;")
+    tag = tag.replace(style.group(0), f' style="{rest}"' if rest else "")
+    return round(float(sizes["width"])), round(float(sizes["height"])), tag
+
+
+def _lazy(tag: str) -> str:
+    return "" if "loading=" in tag else ' loading="lazy" decoding="async"'
 
 
 def _script_key(script):
@@ -151,7 +172,7 @@ def _meta_description(app, pagename, templatename, context, doctree):
 
 def sized_images(page_html: str, page_path: Path) -> str:
     """``page_html`` with width, height, loading="lazy" and decoding="async" on every local <img> that
-    lacks them (sizes read from the image files beside the page)."""
+    lacks them: the size its style gives in pixels (moved out of the style), else the image file's."""
     from PIL import Image
 
     def fix(match):
@@ -159,6 +180,10 @@ def sized_images(page_html: str, page_path: Path) -> str:
         src = re.search(r'\ssrc="([^"]+)"', tag)
         if not src or re.search(r"\swidth=", tag) or "://" in src.group(1) or src.group(1).startswith("data:"):
             return tag
+        shown = _style_size(tag)
+        if shown:  # shown at a size of its own (a "retina" figure: half its pixels each way)
+            width, height, tag = shown
+            return tag[:4] + f' width="{width}" height="{height}"' + _lazy(tag) + tag[4:]
         file = (page_path.parent / html.unescape(src.group(1)).split("#")[0].split("?")[0]).resolve()
         if not file.is_file():
             return tag
@@ -167,10 +192,7 @@ def sized_images(page_html: str, page_path: Path) -> str:
                 width, height = image.size
         except Exception:  # noqa: BLE001 - an SVG or an unreadable file: leave the tag alone
             return tag
-        extra = f' width="{width}" height="{height}"'
-        if "loading=" not in tag:
-            extra += ' loading="lazy" decoding="async"'
-        return tag[:4] + extra + tag[4:]
+        return tag[:4] + f' width="{width}" height="{height}"' + _lazy(tag) + tag[4:]
 
     return IMG.sub(fix, page_html)
 

@@ -258,3 +258,21 @@ def test_visible_code_may_rebind_loop_over_or_shadow_hidden_names(tmp_path):
              SHOWN % "print([name for name in 'xy'])", SHOWN % "with open('x') as name:\n    print(name)",
              HIDDEN % "assert n == 4  # a hidden check reads visible values"]
     assert L.check_visible_code_runs_alone(write(tmp_path, "\n".join(cells), front=CHAPTER)) == []
+
+
+def test_lint_catches_long_visible_code_lines(tmp_path):
+    """A visible code line longer than the page shows (80 characters) is reported; a hidden
+    (remove-cell) one is not, and neither is a line of exactly 80."""
+    long_line = "x = " + "1 + " * 20 + "1"  # 85 characters
+    fits = "y = " + "2" * 76  # 80 characters
+    page = write(tmp_path, f"```{{code-cell}} ipython3\n{fits}\n{long_line}\n```\n\n"
+                           f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n{long_line}\n```\n")
+    problems = L.check_code_line_length(page)
+    assert len(problems) == 1 and "cell 1, line 2: 85 characters" in problems[0], problems
+
+
+def test_code_line_todo_list_names_real_chapters():
+    """The chapters the code-width check skips for now (a colleague reformats them) exist, so the list
+    cannot hide a typo; the maintainer empties it when that work lands."""
+    missing = [name for name in L.CODE_LINES_NOT_YET_REFORMATTED if not (ROOT / "book" / f"{name}.md").is_file()]
+    assert not missing, missing

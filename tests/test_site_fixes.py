@@ -49,6 +49,20 @@ def test_images_get_their_size_and_lazy_loading(tmp_path):
     assert F.sized_images(fixed, page) == fixed  # sized once only
 
 
+def test_a_retina_figure_gets_the_size_it_is_shown_at_as_attributes(tmp_path):
+    """myst-nb passes a "retina" PNG's shown size (half its pixels) to docutils, which writes it as a
+    style: a fixed height that a phone's narrower column would squash. It becomes width and height."""
+    page = tmp_path / "page.html"
+    html = ('<img alt="A funnel" src="_images/f.png" style="width: 614px; height: 365px;" />'
+            '<img src="_images/g.png" style="width: 300px; height: 200px; border: 0" />')
+    fixed = F.sized_images(html, page)  # no image file needed: the style gives the size
+    assert '<img width="614" height="365" loading="lazy" decoding="async" alt="A funnel" ' \
+           'src="_images/f.png" />' in fixed
+    assert '<img width="300" height="200" loading="lazy" decoding="async" src="_images/g.png" ' \
+           'style="border: 0" />' in fixed
+    assert F.sized_images(fixed, page) == fixed
+
+
 def test_a_missing_image_file_is_left_alone(tmp_path):
     html = '<img src="nope.png">'
     assert F.sized_images(html, tmp_path / "page.html") == html
