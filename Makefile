@@ -19,6 +19,9 @@ JCACHE := $(VENV)/bin/jcache
 # The execution cache that the build reads (myst-nb's default place), and the pages with code in it.
 CACHE  := _build/.jupyter_cache
 PAGES  := $(shell grep -l '{code-cell}' book/*.md)
+# The time the pages were last executed into the cache (not in $(CACHE): jupyter-cache keeps a folder
+# named "executed" there, and a stamp of that name would be moved into it).
+EXECUTED := _build/.pages-executed
 # Pages whose code reads the other pages (the instructor guide reads each chapter's header): the cache
 # keys a page on its own code, so these run again whenever any page changed (_ext/chapter_header.py).
 READERS := book/instructors.md
@@ -36,6 +39,10 @@ help:
 	@echo "make clean     remove _build (the next build re-executes every chapter)"
 
 $(STAMP): requirements.txt
+	@if [ -L "$(VENV)" ]; then \
+	  echo "error: $(VENV) is a link to $$(readlink -f $(VENV)), and its requirements are older than requirements.txt."; \
+	  echo "Making it again here would empty the environment another checkout uses: run make env where it lives."; \
+	  exit 1; fi
 	@py="$(PYTHON)"; \
 	if [ -n "$$py" ]; then \
 	  "$$py" -c '$(SUPPORTED)' 2>/dev/null || { echo "error: PYTHON=$$py does not run as Python 3.12-3.14"; exit 1; }; \
@@ -69,7 +76,7 @@ env: $(STAMP)
 # myst-nb's reader, so the cache keys are the build's), whenever a page changed since the last time;
 # then the strict build, which finds the pages cached (and runs again, and reports, any that failed).
 # The kernels use the IPython profile that makes deprecations errors (_ext/strict_warnings.py).
-$(CACHE)/executed: $(PAGES) _toc.yml $(STAMP)
+$(EXECUTED): $(PAGES) _toc.yml $(STAMP)
 	@mkdir -p $(CACHE) && touch $@.started
 	@$(JCACHE) notebook -p $(CACHE) clear --force >/dev/null
 	@$(JCACHE) notebook -p $(CACHE) add --reader myst_nb_md $(PAGES) >/dev/null
@@ -78,9 +85,9 @@ $(CACHE)/executed: $(PAGES) _toc.yml $(STAMP)
 	  $(JCACHE) project -p $(CACHE) execute --executor local-parallel --timeout 300 --verbosity WARNING
 	@mv $@.started $@  # the time it started: a page edited while it ran is newer, and runs next time
 
-execute: $(CACHE)/executed
+execute: $(EXECUTED)
 
-book: $(CACHE)/executed
+book: $(EXECUTED)
 	$(JB) build . $(STRICT)
 
 # The PDFs: Debian's Chromium prints the built pages (_ext/pdf.py); the second build links them from

@@ -15,7 +15,7 @@ def test_makefile_build_is_strict():
     makefile = (ROOT / "Makefile").read_text()
     strict = re.search(r"^STRICT\s*:?=\s*(.+)$", makefile, re.M)
     assert strict and strict.group(1).split() == STRICT_FLAGS
-    assert re.search(r"^book: \$\(CACHE\)/executed\n\t\$\(JB\) build \. \$\(STRICT\)$", makefile, re.M)
+    assert re.search(r"^book: \$\(EXECUTED\)\n\t\$\(JB\) build \. \$\(STRICT\)$", makefile, re.M)
     # the pages are executed by jupyter-cache's own parallel executor, with myst-nb's reader
     assert "--reader myst_nb_md" in makefile and "execute --executor local-parallel" in makefile
     assert re.search(r"^\.PHONY:.*\bbook\b.*\btest\b", makefile, re.M)
@@ -108,3 +108,17 @@ def test_make_finds_a_python_that_runs(tmp_path):
     version = subprocess.run([found.group(1), "-c", "import sys; print(sys.version_info[:2] >= (3, 12))"],
                              capture_output=True, text=True).stdout.strip()
     assert version == "True"
+
+
+def test_make_will_not_empty_an_environment_it_reaches_through_a_link(tmp_path):
+    """A checkout whose .venv links to another's must not `venv --clear` it (it emptied a shared
+    environment once, mid-session): make stops and says where to set it up."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "keep").write_text("another checkout's environment")
+    link = tmp_path / "venv"
+    link.symlink_to(shared)
+    proc = _make_env(tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "is a link to" in out and "run make env where it lives" in out, out
+    assert (shared / "keep").is_file()
