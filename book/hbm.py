@@ -315,6 +315,143 @@ def load_cbpp(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
+# Data: Part IV (mathematics scores over the years, within students within Chicago schools)
+# --------------------------------------------------------------------------------------------------
+
+#: The study years of ``data/egsingle.csv``: the year of the study (1 to 6) minus 3.5.
+EGSINGLE_YEARS = (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)
+#: Columns with one value per school, and per child (a child's school among them), in egsingle.csv.
+EGSINGLE_SCHOOL_COLUMNS = ("size", "lowinc", "mobility")
+EGSINGLE_CHILD_COLUMNS = ("schoolid", "female", "black", "hispanic")
+
+
+def load_egsingle(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read and validate mlmRev's ``egsingle``: one row per mathematics score of a child in a year.
+
+    Columns (checked against the data in data/README.md): ``schoolid`` and ``childid`` (ints);
+    ``year`` (float), the year of the study, 1 to 6, minus 3.5, so -2.5 to 2.5 in steps of 1;
+    ``grade`` (int, 0 to 5), the child's grade that year, which tracks ``year`` (grade = year + 1.5
+    for most scores) except for children who repeated or skipped a grade; ``math`` (float), the
+    score on the test's IRT scale; ``retained`` (int 0/1), 1 in a year in which the child repeated
+    the previous year's grade; ``female`` (categorical, ``Female``/``Male``), ``black`` and
+    ``hispanic`` (int 0/1, never both 1), one value per child; ``size`` (int, the school's
+    enrolment), ``lowinc`` and ``mobility`` (floats, percentages 0-100: the school's share of
+    low-income students and its student mobility rate), one value per school.
+
+    Raises :class:`DataError` naming the problem and the row for: a missing or empty file, a missing
+    column, a wrong number of fields, a missing or non-numeric value, a year not in
+    :data:`EGSINGLE_YEARS`, a grade outside 0-5, a 0/1 column with another value, a sex other than
+    Female or Male, a child both black and hispanic, a percentage outside 0-100, a school size below
+    1, a child's score given twice for one year, and a school-level (:data:`EGSINGLE_SCHOOL_COLUMNS`)
+    or child-level (:data:`EGSINGLE_CHILD_COLUMNS`, the child's school among them) value that
+    differs from the one an earlier row gave.
+    """
+    path = Path(path) if path is not None else DATA_DIR / "egsingle.csv"
+    columns = ("schoolid", "childid", "year", "grade", "math", "retained", "female", "black",
+               "hispanic", "size", "lowinc", "mobility")
+    records, seen, first_of = [], {}, {}
+    for where, rec in _read_csv_rows(path, columns):
+        row = {"schoolid": _whole_number(where, "schoolid", rec["schoolid"], 1),
+               "childid": _whole_number(where, "childid", rec["childid"], 1),
+               "year": _finite_number(where, "year", rec["year"]),
+               "grade": _whole_number(where, "grade", rec["grade"], 0),
+               "math": _finite_number(where, "math", rec["math"])}
+        if row["year"] not in EGSINGLE_YEARS:
+            raise DataError(f"{where}: year {rec['year']} is not one of "
+                            f"{', '.join(f'{y:g}' for y in EGSINGLE_YEARS)}")
+        if row["grade"] > 5:
+            raise DataError(f"{where}: grade {row['grade']} is above 5")
+        for column in ("retained", "black", "hispanic"):
+            row[column] = _whole_number(where, column, rec[column], 0)
+            if row[column] > 1:
+                raise DataError(f"{where}: {column} {row[column]} is not 0 or 1")
+        if row["black"] and row["hispanic"]:
+            raise DataError(f"{where}: black and hispanic are both 1")
+        if rec["female"] not in ("Female", "Male"):
+            raise DataError(f"{where}: female {rec['female']!r} is not Female or Male")
+        row["female"] = rec["female"]
+        row["size"] = _whole_number(where, "size", rec["size"], 1)
+        for column in ("lowinc", "mobility"):
+            row[column] = _finite_number(where, column, rec[column])
+            if not 0 <= row[column] <= 100:
+                raise DataError(f"{where}: {column} {row[column]:g} is outside 0-100 (a percentage)")
+        key = (row["childid"], row["year"])
+        if key in seen:
+            raise DataError(f"{where}: child {key[0]}, year {key[1]:g} was already given in {seen[key]}")
+        seen[key] = where
+        for unit, unit_columns in (("schoolid", EGSINGLE_SCHOOL_COLUMNS),
+                                   ("childid", EGSINGLE_CHILD_COLUMNS)):
+            first_where, first = first_of.setdefault((unit, row[unit]), (where, row))
+            for column in unit_columns:
+                if row[column] != first[column]:
+                    name = "school" if unit == "schoolid" else "child"
+                    raise DataError(f"{where}: {name} {row[unit]} has {column} {row[column]!r}, but "
+                                    f"{first_where} gives it {first[column]!r} (one value per {name})")
+        records.append(row)
+    df = pd.DataFrame(records, columns=list(columns))
+    df["female"] = pd.Categorical(df["female"], categories=["Female", "Male"])
+    return df
+
+
+# --------------------------------------------------------------------------------------------------
+# Data: Part IV (Scottish students, each in a primary and a secondary school)
+# --------------------------------------------------------------------------------------------------
+
+#: The codes of ``social`` in ``data/scotssec.csv``. They are labels, not a scale: the students
+#: coded 0 score lowest and those coded 1 highest, with 31 and 20 in between (see data/README.md).
+SCOTSSEC_SOCIAL_CODES = (0, 1, 20, 31)
+#: The categories of ``sex``, in mlmRev's order (``M`` first).
+SCOTSSEC_SEXES = ("M", "F")
+
+
+def load_scotssec(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read and validate mlmRev's ``ScotsSec``: one row per student of 3,435 in Fife, Scotland.
+
+    Columns (checked against the data in data/README.md): ``verbal`` (int), the verbal-reasoning
+    score on entry to secondary school, whole points from -30 to 40 with mean about -2 and standard
+    deviation about 13 (it looks like a quotient minus 100, with a floor at -30; the source does not
+    say); ``attain`` (int, 1 to 10), the attainment score at 16, piled up at 2 and at 10;
+    ``primary`` (int, 1 to 148) and ``second`` (int, 1 to 19), the primary and the secondary school
+    the student attended, crossed, not nested; ``sex`` (categorical, ``M``/``F``); ``social``
+    (categorical, unordered), a social-class code from :data:`SCOTSSEC_SOCIAL_CODES`, which
+    mlmRev calls a scale from low to high but whose codes do not order the students' scores.
+
+    Raises :class:`DataError` naming the problem and the row for: a missing or empty file, a missing
+    column, a wrong number of fields, a missing value or one that is not a whole number, an
+    ``attain`` outside 1-10, a school number below 1, a sex other than M or F, and a ``social``
+    code not in :data:`SCOTSSEC_SOCIAL_CODES`.
+    """
+    path = Path(path) if path is not None else DATA_DIR / "scotssec.csv"
+    columns = ("verbal", "attain", "primary", "sex", "social", "second")
+    records = []
+    for where, rec in _read_csv_rows(path, columns):
+        if rec["verbal"] == "":
+            raise DataError(f"{where}: verbal is missing")
+        try:
+            verbal = int(rec["verbal"])
+        except ValueError:
+            raise DataError(f"{where}: verbal {rec['verbal']!r} is not a whole number") from None
+        row = {"verbal": verbal,
+               "attain": _whole_number(where, "attain", rec["attain"], 1),
+               "primary": _whole_number(where, "primary", rec["primary"], 1),
+               "second": _whole_number(where, "second", rec["second"], 1)}
+        if row["attain"] > 10:
+            raise DataError(f"{where}: attain {row['attain']} is above 10 (the score runs 1-10)")
+        if rec["sex"] not in SCOTSSEC_SEXES:
+            raise DataError(f"{where}: sex {rec['sex']!r} is not M or F")
+        row["sex"] = rec["sex"]
+        codes = ", ".join(str(code) for code in SCOTSSEC_SOCIAL_CODES)
+        if rec["social"] not in {str(code) for code in SCOTSSEC_SOCIAL_CODES}:
+            raise DataError(f"{where}: social {rec['social']!r} is not one of the codes {codes}")
+        row["social"] = int(rec["social"])
+        records.append(row)
+    df = pd.DataFrame(records, columns=list(columns))
+    df["sex"] = pd.Categorical(df["sex"], categories=list(SCOTSSEC_SEXES))
+    df["social"] = pd.Categorical(df["social"], categories=list(SCOTSSEC_SOCIAL_CODES))
+    return df
+
+
+# --------------------------------------------------------------------------------------------------
 # Part I: the true values behind the simulated scores, and the shrinkage plot
 # --------------------------------------------------------------------------------------------------
 
