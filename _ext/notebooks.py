@@ -27,7 +27,9 @@ and otherwise name the chapter (a zip has no site beside it).
 
 Why by hand: QuantEcon's sphinx-tojupyter (0.6.0, tried with this book) writes myst-nb code cells as
 Markdown code blocks rather than code cells, leaves glued values and figure references unresolved, and
-drops sphinx-exercise's exercises and solutions; nothing else makes student versions. Other packages'
+drops sphinx-exercise's exercises and solutions; nothing else makes student versions. The header's
+download menu is sphinx-book-theme's (``use_download_button``), which knows only the page's source
+file and print; this adds the notebook and the zip to the list the theme builds, before it is drawn. Other packages'
 private API: none; it reads Sphinx's build environment (labels, ``toc_fignumbers``), myst-nb's
 ``format_plain_text`` for glued values, and the executed notebooks myst-nb writes.
 """
