@@ -6,7 +6,8 @@ For every teaching chapter (a page with a ``chapter-header``) the build writes t
 ready to run top to bottom; ``<chapter>.zip``, one download with everything that chapter needs (its two
 notebooks, the helper module, the data, a reader's ``requirements.txt`` and a README); and two zips of
 the whole book (``student-notebooks.zip``, ``complete-notebooks.zip``), in the layout the code expects
-(``book/`` beside ``data/``). Each chapter page gets a box linking its downloads.
+(``book/`` beside ``data/``). Each chapter page gets a box linking its downloads, and its header's
+download menu offers the notebook and the zip.
 
 The notebooks import nothing that only the build needs: ``from myst_nb import glue`` and the ``glue(...)``
 calls are removed from the code (their values are already in the text), and the reader's
@@ -26,7 +27,9 @@ and otherwise name the chapter (a zip has no site beside it).
 
 Why by hand: QuantEcon's sphinx-tojupyter (0.6.0, tried with this book) writes myst-nb code cells as
 Markdown code blocks rather than code cells, leaves glued values and figure references unresolved, and
-drops sphinx-exercise's exercises and solutions; nothing else makes student versions. Other packages'
+drops sphinx-exercise's exercises and solutions; nothing else makes student versions. The header's
+download menu is sphinx-book-theme's (``use_download_button``), which knows only the page's source
+file and print; this adds the notebook and the zip to the list the theme builds, before it is drawn. Other packages'
 private API: none; it reads Sphinx's build environment (labels, ``toc_fignumbers``), myst-nb's
 ``format_plain_text`` for glued values, and the executed notebooks myst-nb writes.
 """
@@ -552,6 +555,27 @@ def _insert_after_header(doctree, box) -> None:
     target.insert(title_index + 1, box)
 
 
+def add_menu_downloads(app, pagename, templatename, context, doctree):
+    """The header's download menu (sphinx-book-theme's ``use_download_button``) of a chapter offers
+    its notebook and its zip first, above the theme's ``.md`` source and print. The theme builds the
+    menu as a list of buttons in the page's ``header_buttons`` (at priority 501); this adds two links
+    to that list, drawn by the theme's own button template."""
+    if app.builder.format != "html" or pagename not in app.env.all_docs or not _is_chapter(app, pagename):
+        return
+    menu = next((b for b in context.get("header_buttons", []) if b.get("label") == "download-buttons"), None)
+    if menu is None:
+        return
+    folder = context["pathto"](NOTEBOOK_DIR, 1)
+    slug = _slug(pagename)
+    menu["buttons"][:0] = [
+        {"type": "link", "url": f"{folder}/{slug}.ipynb", "text": ".ipynb", "icon": "fas fa-code",
+         "tooltip": "Download the notebook", "label": "download-notebook-button"},
+        {"type": "link", "url": f"{folder}/{slug}.zip", "text": ".zip", "icon": "fas fa-file-zipper",
+         "tooltip": "Download the chapter: notebooks, helper module, data, requirements",
+         "label": "download-zip-button"},
+    ]
+
+
 #: The kinds of numbered things whose numbers a notebook repeats (Sphinx's numfig kinds and
 #: sphinx-exercise's); each is written as the page writes it, by the build's ``numfig_format``.
 NUMBERED_KINDS = ("figure", "table", "code-block", "exercise")
@@ -822,5 +846,6 @@ def write_notebooks(app, exception):
 
 def setup(app):
     app.connect("doctree-resolved", add_download_links)
+    app.connect("html-page-context", add_menu_downloads, priority=600)  # after the theme's menu (501)
     app.connect("build-finished", write_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

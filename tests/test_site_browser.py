@@ -300,7 +300,7 @@ def test_search_from_a_chapter_page(browser, base_url):
     try:
         page.goto(f"{base_url}book/notation.html")
         page.wait_for_load_state("load")
-        page.locator("button.search-button__button").first.click()
+        page.locator("button.search-button__button:visible").first.click()
         box = page.locator("#pst-search-dialog input[name=q]")
         box.wait_for(state="visible", timeout=5_000)
         box.fill("funnel")
@@ -453,3 +453,303 @@ def test_phone_menu_buttons_open_their_sidebars_and_close_again(browser, base_ur
         page.wait_for_function(f"!document.querySelector('{dialog}').open", timeout=5000)
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# A phone and a laptop (issue 29): nothing cut off, sharp figures, the header's menus and buttons
+# --------------------------------------------------------------------------------------------------
+
+LAPTOP = {"width": 1366, "height": 900}
+#: A box that scrolls sideways must show that it does (book/_static/site_fixes.css): these kinds of box
+#: carry the scrolling shadows. Code (``pre``) scrolls too, and is formatted to fit (tests/lint_book.py).
+CUED_BOXES = ("div.math > math, .pst-scrollable-table-container, div.cell_output .output.text_html, "
+              "figure#fig-chapter-map")
+
+#: In the page: every element wider than the screen, or cut off by its own box, that no box lets the
+#: reader scroll to; and every box that scrolls sideways without the visible cue.
+CLIPPING_JS = r"""(cued) => {
+    // Lay out every section now (the site lets the browser skip sections far from the screen).
+    const style = document.createElement('style');
+    style.textContent = '.bd-article section { content-visibility: visible !important; }';
+    document.head.append(style);
+    const name = el => {
+        const id = el.id ? '#' + el.id : '';
+        const cls = typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+        return (el.tagName.toLowerCase() + id + cls).slice(0, 90) + ': ' + (el.textContent || '').trim().slice(0, 50);
+    };
+    const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX)
+        && el.scrollWidth > el.clientWidth + 1;
+    const insideScroller = el => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            if (scrolls(p)) return true;
+        }
+        return false;
+    };
+    const width = document.documentElement.clientWidth;
+    const clipped = [], uncued = [];
+    for (const el of document.querySelectorAll('.bd-main *, .bd-header-article *')) {
+        if (!el.checkVisibility({visibilityProperty: true, opacityProperty: false})) continue;
+        const s = getComputedStyle(el);
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        // (a few pixels over, as a link's underline or a glyph's overhang gives, hide nothing)
+        if (['hidden', 'clip'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 4
+            && s.textOverflow !== 'ellipsis') {
+            clipped.push('cut off by its own box: ' + name(el));
+        } else if ((r.right > width + 1 || r.left < -1) && !insideScroller(el)) {
+            clipped.push(`beyond the screen (${Math.round(r.left)} to ${Math.round(r.right)} px): ` + name(el));
+        }
+        if (scrolls(el) && el.matches(cued) && !s.backgroundImage.includes('gradient')) {
+            uncued.push(name(el));
+        }
+    }
+    return {
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        clipped: clipped.slice(0, 8), nClipped: clipped.length, uncued: uncued.slice(0, 8),
+        scrolling: [...document.querySelectorAll(cued)].filter(scrolls).length,
+    };
+}"""
+
+
+def _phone_context(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
+    site_support.block_other_hosts(context)
+    return context
+
+
+@pytest.fixture(scope="module")
+def phone_layouts(browser, base_url):
+    """For each page at 390 px (a phone, touch, three pixels to the point): what CLIPPING_JS finds."""
+    found = {}
+    context = _phone_context(browser)
+    try:
+        page = context.new_page()
+        for page_path in TOC_PAGES:
+            page.goto(base_url + page_path, wait_until="load")
+            found[page_path] = page.evaluate(CLIPPING_JS, CUED_BOXES)
+    finally:
+        context.close()
+    return found
+
+
+def test_nothing_is_cut_off_on_a_phone(phone_layouts):
+    """At 390 px no page is wider than the screen, and nothing on it is cut off without a way to scroll
+    to it: a wide equation, table or output scrolls inside its own box."""
+    problems = []
+    for page_path, found in phone_layouts.items():
+        if found["overflow"] > 0:
+            problems.append(f"{page_path}: the page is {found['overflow']} px wider than the screen")
+        problems += [f"{page_path}: {item}" for item in found["clipped"]]
+        if found["nClipped"] > len(found["clipped"]):
+            problems.append(f"{page_path}: ... {found['nClipped']} in all")
+    assert not problems, "cut off at 390 px:\n" + _bullets(problems)
+
+
+def test_wide_boxes_show_that_they_scroll(phone_layouts):
+    """Every equation, table or output box that scrolls sideways on a phone shows a shadow at the edge
+    where more is hidden (phones hide scroll bars); varying_slopes has such boxes."""
+    assert phone_layouts["book/varying_slopes.html"]["scrolling"] > 0, (
+        "no equation or table of varying_slopes scrolls at 390 px: the test no longer sees them")
+    uncued = [f"{page_path}: {item}" for page_path, found in phone_layouts.items() for item in found["uncued"]]
+    assert not uncued, "boxes that scroll without a visible cue:\n" + _bullets(uncued)
+
+
+FIGURES_JS = r"""() => {
+    // Lay out every section now (the site lets the browser skip sections far from the screen).
+    const style = document.createElement('style');
+    style.textContent = '.bd-article section { content-visibility: visible !important; }';
+    document.head.append(style);
+    return [...document.querySelectorAll('.bd-article img')]
+        // (a figure inside a closed exercise solution is not shown, and has no size yet)
+        .filter(img => img.getAttribute('src').includes('_images/') && img.checkVisibility())
+        .map(img => ({src: new URL(img.src).pathname, shown: img.getBoundingClientRect().width}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def figure_sizes(browser, base_url, site_dir):
+    """For every figure of every page, on a phone (390 px, three pixels to the point) and on a laptop
+    (1366 px): the page, the image file, its pixel width and dpi, and the CSS pixels it is shown at."""
+    from PIL import Image
+
+    rows = []
+    for device, context in [("phone", _phone_context(browser)),
+                            ("laptop", browser.new_context(viewport=LAPTOP, device_scale_factor=2))]:
+        site_support.block_other_hosts(context)
+        try:
+            page = context.new_page()
+            for page_path in TOC_PAGES:
+                page.goto(base_url + page_path, wait_until="load")
+                for figure in page.evaluate(FIGURES_JS):
+                    file = site_dir / urlsplit(figure["src"]).path.lstrip("/")
+                    if file.suffix == ".svg":
+                        pixels, dpi = None, None
+                    else:
+                        with Image.open(file) as image:
+                            pixels, dpi = image.size[0], image.info.get("dpi", (96, 96))[0]
+                    rows.append((device, page_path, file.name, pixels, dpi, figure["shown"]))
+        finally:
+            context.close()
+    return rows
+
+
+def test_figures_are_sharp(figure_sizes):
+    """Every figure is SVG or has at least twice the pixels it is shown at, on a phone and on a laptop
+    (book/hbm.py's set_style draws "retina" PNGs), so it is sharp at two or three pixels to the point."""
+    assert len({row[2] for row in figure_sizes}) > 20, "too few figures found: the test no longer sees them"
+    unseen = [f"{device} {page_path}: {name}" for device, page_path, name, *_, shown in figure_sizes if shown == 0]
+    assert not unseen, "figures laid out at no width:\n" + _bullets(unseen)
+    blurry = [f"{device} {page_path}: {name} has {pixels} px, shown at {shown:.0f} CSS px"
+              for device, page_path, name, pixels, _dpi, shown in figure_sizes
+              if pixels is not None and pixels < 2 * shown - 1]
+    assert not blurry, "figures with fewer than two pixels to the CSS pixel:\n" + _bullets(blurry)
+
+
+def test_download_menu_offers_the_chapters_notebook_and_zip(browser, base_url):
+    """The header's download menu of a chapter links its notebook and its zip (_ext/notebooks.py), and
+    both download: a valid notebook, and a zip that holds it."""
+    import io
+    import zipfile
+
+    context = browser.new_context(viewport=LAPTOP)
+    site_support.block_other_hosts(context)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "book/shrinkage.html", wait_until="load")
+        page.locator(".dropdown-download-buttons button.dropdown-toggle").click()
+        menu = page.locator(".dropdown-download-buttons .dropdown-menu")
+        menu.wait_for(state="visible", timeout=5_000)
+        links = menu.locator("a:visible").evaluate_all("els => els.map(a => a.href)")
+        wanted = {}
+        for end in ("_notebooks/shrinkage.ipynb", "_notebooks/shrinkage.zip"):
+            found = [href for href in links if urlsplit(href).path.endswith("/" + end)]
+            assert found, f"the download menu has no link to {end}: {links}"
+            wanted[end.rsplit(".", 1)[1]] = found[0]
+        notebook, zipped = context.request.get(wanted["ipynb"]), context.request.get(wanted["zip"])
+        assert notebook.status == 200 and zipped.status == 200
+        nbformat.validate(nbformat.reads(notebook.text(), as_version=4))
+        with zipfile.ZipFile(io.BytesIO(zipped.body())) as archive:
+            assert any(name.endswith("book/shrinkage.ipynb") for name in archive.namelist()), archive.namelist()
+    finally:
+        context.close()
+
+
+def test_laptop_sidebar_button_hides_and_shows_the_chapter_list(browser, base_url):
+    """At 1366 px the menu button in the article's header hides the chapter list, and shows it again."""
+    context = browser.new_context(viewport=LAPTOP)
+    site_support.block_other_hosts(context)
+    shown = "() => document.querySelector('#pst-primary-sidebar').checkVisibility({visibilityProperty: true})"
+    try:
+        page = context.new_page()
+        page.goto(base_url + "book/centered.html", wait_until="load")
+        assert page.evaluate(shown), "the chapter list is not shown at first on a laptop"
+        button = page.locator(".primary-toggle:visible")
+        assert button.count() == 1, f"{button.count()} visible menu buttons on a laptop"
+        button.click()
+        page.wait_for_function(f"!({shown})()", timeout=5_000)
+        button.click()
+        page.wait_for_function(f"({shown})()", timeout=5_000)
+    finally:
+        context.close()
+
+
+def test_laptop_has_one_top_bar_and_one_search_button(browser, base_url):
+    """At 1366 px the page has one top bar, the article's, and one search field (the chapter list's):
+    no second, nearly empty bar above the article's with a second search box."""
+    context = browser.new_context(viewport=LAPTOP)
+    site_support.block_other_hosts(context)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "book/centered.html", wait_until="load")
+        bars = page.evaluate("""() => [...document.querySelectorAll('header, .bd-header, .bd-header-article')]
+            .filter(el => el.checkVisibility() && el.getBoundingClientRect().height > 0)
+            .map(el => el.id || el.className)""")
+        searches = page.locator(".search-button__button:visible").count()
+    finally:
+        context.close()
+    assert len(bars) == 1, f"top bars shown on a laptop: {bars}"
+    # sphinx-book-theme's own design: on a wide screen the chapter list's search field, no header icon
+    assert searches == 1, f"{searches} search buttons or fields shown on a laptop"
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_search_icon_does_not_cover_the_query(browser, base_url, viewport):
+    """In the search dialog, the magnifying glass sits left of where the typed query starts."""
+    context = browser.new_context(viewport=viewport)
+    site_support.block_other_hosts(context)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "book/centered.html", wait_until="load")
+        page.locator(".search-button__button:visible").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.wait_for(state="visible", timeout=5_000)
+        box.fill("divergences")
+        where = page.evaluate("""() => {
+            const input = document.querySelector('#pst-search-dialog input[name=q]');
+            const icon = document.querySelector('#pst-search-dialog .fa-magnifying-glass');
+            const r = input.getBoundingClientRect(), s = getComputedStyle(input);
+            const i = icon.getBoundingClientRect();
+            return {textStart: r.left + parseFloat(s.paddingLeft) + parseFloat(s.borderLeftWidth),
+                    iconLeft: i.left, iconRight: i.right, iconTop: i.top, iconBottom: i.bottom,
+                    top: r.top, bottom: r.bottom};
+        }""")
+    finally:
+        context.close()
+    same_line = where["iconBottom"] > where["top"] and where["iconTop"] < where["bottom"]
+    assert not same_line or where["iconRight"] <= where["textStart"] + 0.5, (
+        f"the search icon ({where['iconLeft']:.0f}-{where['iconRight']:.0f} px) covers the query, which "
+        f"starts at {where['textStart']:.0f} px")
+
+
+#: "About 9 CSS pixels" for tick labels on a phone (issue 29): a little under, for rounding.
+LEGIBLE_PX = 8.5
+#: TODO(issue 29): how many figures of a page show their tick labels under LEGIBLE_PX on a phone today
+#: (6.6 to 9 inches wide: two or three panels in a row, or a legend below them widening the figure).
+#: Each needs a layout of its own (fewer panels in a row, the legend inside the axes); funnel's and
+#: Part III's code is being reformatted by a colleague. Lower a count when its figures are fixed.
+SMALL_ON_A_PHONE_TODO = {
+    "book/scores_frequentist.html": 2, "book/scores_hierarchical.html": 1, "book/shrinkage.html": 3,
+    "book/centered.html": 1, "book/funnel.html": 1, "book/london_data.html": 1,
+    "book/varying_intercepts.html": 1, "book/school_predictors.html": 1, "book/counts.html": 2,
+}
+
+
+def test_figure_labels_are_legible_on_a_phone(figure_sizes):
+    """On a phone, each figure's tick labels (the book's size: book/hbm.py's set_style) are shown at
+    about 9 CSS pixels or more: the figure's width in inches (its pixels over its dpi) against the
+    width it is shown at gives the CSS pixels a point takes. An estimate: it assumes the book's tick
+    size, which every figure uses unless its code sets another."""
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    import hbm
+
+    with mpl.rc_context():
+        hbm.set_style()
+        tick_pt = FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points()
+    small = {}
+    for device, page_path, name, pixels, dpi, shown in figure_sizes:
+        if device != "phone" or pixels is None or shown == 0:
+            continue
+        px = tick_pt / 72 * dpi * shown / pixels
+        if px < LEGIBLE_PX:
+            small.setdefault(page_path, []).append(
+                f"{page_path}: {name}: tick labels at {px:.1f} CSS px ({pixels / dpi:.1f} in wide, "
+                f"shown at {shown:.0f} px)")
+    over = {page: found for page, found in small.items() if len(found) > SMALL_ON_A_PHONE_TODO.get(page, 0)}
+    assert not over, (f"figures whose tick labels are under {LEGIBLE_PX} CSS px on a phone, more than "
+                      "SMALL_ON_A_PHONE_TODO allows:\n" + _bullets(f for found in over.values() for f in found))
+
+
+def test_landing_page_says_where_to_start(site_dir):
+    """Before its first section, the landing page says "Start here" with a link to the first chapter
+    (the first of Part I), not only to "Running the code"."""
+    import lint_book
+
+    soup = _soup(site_dir, "book/index.html")
+    intro = soup.select_one("article section section").find_all_previous("p")
+    start = [p for p in intro if "Start here" in p.get_text()]
+    assert start, "the landing page's introduction has no 'Start here'"
+    first_chapter = lint_book.part_chapters()[0].rsplit("/", 1)[-1] + ".html"
+    hrefs = [a["href"].split("#")[0] for a in start[0].select("a[href]")]
+    assert any(href.endswith(first_chapter) for href in hrefs), (first_chapter, hrefs)
