@@ -523,19 +523,11 @@ def check_visible_code_runs_alone(path: Path) -> list[str]:
 #: What the page shows of a code line without scrolling (about 80 characters at 1366 px and on a phone
 #: held sideways; issue 29): longer lines are cut off until the reader scrolls the code box.
 CODE_LINE_LIMIT = 80
-#: TODO(issue 29): chapters whose code a colleague is reformatting to CODE_LINE_LIMIT. The maintainer
-#: empties this list when that work lands; until then check_code_line_length skips them.
-CODE_LINES_NOT_YET_REFORMATTED = (
-    "funnel", "london_data", "varying_intercepts", "varying_slopes", "formulas", "school_predictors",
-    "counts",
-)
 
 
 def check_code_line_length(path: Path) -> list[str]:
     """Every line of code a reader sees (code cells not tagged ``remove-cell``) fits in
     :data:`CODE_LINE_LIMIT` characters, so the page shows it whole."""
-    if path.stem in CODE_LINES_NOT_YET_REFORMATTED:
-        return []
     problems = []
     for i, cell in enumerate(_cells(path).cells):
         if cell.cell_type != "code" or "remove-cell" in cell.metadata.get("tags", []):

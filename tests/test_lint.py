@@ -270,9 +270,3 @@ def test_lint_catches_long_visible_code_lines(tmp_path):
     problems = L.check_code_line_length(page)
     assert len(problems) == 1 and "cell 1, line 2: 85 characters" in problems[0], problems
 
-
-def test_code_line_todo_list_names_real_chapters():
-    """The chapters the code-width check skips for now (a colleague reformats them) exist, so the list
-    cannot hide a typo; the maintainer empties it when that work lands."""
-    missing = [name for name in L.CODE_LINES_NOT_YET_REFORMATTED if not (ROOT / "book" / f"{name}.md").is_file()]
-    assert not missing, missing
