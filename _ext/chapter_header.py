@@ -193,7 +193,9 @@ def draw_chapter_map(chapters: list[dict], ax) -> dict:
     to the next chapter of a column; otherwise out of the prerequisite's right side into a lane of its
     own in the gap right of its column, along it, then into the chapter's right side (same column) or
     left side (a later column; every other column is half a row lower, so an arrow to the column after
-    next runs between two rows of the one it crosses).
+    next runs between two rows of the one it crosses). An arrow that would cross two or more columns
+    goes down its lane to a corridor of its own below every box, along it, and up a lane of the
+    chapter's own in the gap left of the chapter's column.
 
     Works in inches (the axes fill the figure, one data unit an inch): the boxes are measured as drawn,
     and the figure is sized to the map. Returns the geometry, for tests: ``{"boxes": {doc: (x0, y0,
@@ -226,15 +228,19 @@ def draw_chapter_map(chapters: list[dict], ax) -> dict:
     lane_users = [sorted({p for p, d in edges if (p, d) not in adjacent and column[p] == k}, key=row.get)
                   for k in range(len(parts))]
     widest = [max(half[d] for d in by_doc if column[d] == k) for k in range(len(parts))]
+    long_edges = [(p, d) for p, d in edges if column[d] > column[p] + 2]
+    # the chapters reached by a long arrow, each with a lane in the gap left of its column
+    entry_users = [sorted({d for _p, d in long_edges if column[d] == k}, key=row.get) for k in range(len(parts))]
     centre, x = [], margin
     for k in range(len(parts)):
-        x += widest[k]
+        x += lane_step * len(entry_users[k]) + widest[k]
         centre.append(x)
         x += widest[k] + room + lane_step * len(lane_users[k])
     width = x + margin
     depth = max(row.values())
     top = 0.45  # room for the part titles
-    height = top + (depth + 1.5) * row_height + margin
+    corridor = lane_step * (len(long_edges) + 1) if long_edges else 0.0
+    height = top + (depth + 1.5) * row_height + margin + corridor
     fig.set_size_inches(width, height)
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
@@ -252,6 +258,9 @@ def draw_chapter_map(chapters: list[dict], ax) -> dict:
         right = centre[k] + widest[k]
         for i, doc in enumerate(users):
             lane_x[doc] = right + room / 2 + lane_step * i
+    entry_x = {d: centre[k] - widest[k] - room / 4 - lane_step * i
+               for k, users in enumerate(entry_users) for i, d in enumerate(users)}
+    corridor_y = {edge: margin + lane_step * i for i, edge in enumerate(long_edges)}
     # On a right side, arrows leave above the middle and arrive below it; on a left side (where none
     # leaves) they arrive at the middle, so no two lines from different lanes run along one another.
     out, into = 0.3 * box_half_height, -0.3 * box_half_height
@@ -266,6 +275,10 @@ def draw_chapter_map(chapters: list[dict], ax) -> dict:
             path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy + into), (dx1, dy + into)]
         elif column[d] == column[p] + 1:
             path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy), (dx0, dy)]
+        elif (p, d) in corridor_y:  # across two or more columns: under every box
+            y = corridor_y[(p, d)]
+            path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], y), (entry_x[d], y),
+                    (entry_x[d], dy), (dx0, dy)]
         else:  # across a column: straight, between two of its rows (they are half a row off)
             path = [(px1, py + out), (lane_x[p], py + out), (lane_x[p], dy), (dx0, dy)]
         xs, ys = zip(*path)
