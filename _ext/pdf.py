@@ -181,7 +181,7 @@ def book_document(site: Path, root: str, parts: list[Part], pages: dict[str, int
     pages = pages or {}
 
     def number(text):
-        return f'<span class="toc-page">{pages.get(text, "")}</span>'
+        return f'<span class="toc-page">{pages.get(outline_key(text), "")}</span>'
 
     body = [f'<section class="title-page"><p class="book-title">{html.escape(title)}</p>'
             '<p class="book-subtitle">An open online textbook</p>'
@@ -246,8 +246,13 @@ def answer_key_document(site: Path, root: str, parts: list[Part]) -> str:
 # ---- printing ----------------------------------------------------------------------------------------
 
 
+def outline_key(title: str) -> str:
+    """A title without its spaces: Chromium's outline drops the space where a long heading wraps."""
+    return re.sub(r"\s+", "", title)
+
+
 def outline_pages(pdf: Path) -> dict[str, int]:
-    """Title -> first page (1-based) of every entry of a PDF's outline."""
+    """Title (as :func:`outline_key` writes it) -> first page (1-based) of each entry of a PDF's outline."""
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
@@ -258,7 +263,7 @@ def outline_pages(pdf: Path) -> dict[str, int]:
             if isinstance(item, list):
                 walk(item)
             else:
-                found.setdefault(" ".join(str(item.title).split()), reader.get_destination_page_number(item) + 1)
+                found.setdefault(outline_key(str(item.title)), reader.get_destination_page_number(item) + 1)
 
     walk(reader.outline)
     return found
