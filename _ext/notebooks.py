@@ -49,6 +49,8 @@ from docutils import nodes
 NOTEBOOK_DIR = "_notebooks"
 #: Where a student notebook gets an empty code cell to answer in (a line of its own, split out later).
 ANSWER_CELL = "\x00answer\x00"
+#: What that cell holds.
+ANSWER_PROMPT = "# Your answer here"
 ADMONITIONS = {
     "note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "warning": "Warning",
     "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
@@ -379,7 +381,7 @@ def _markdown_cell(text: str) -> dict:
 
 
 def _answer_cell() -> dict:
-    return {"cell_type": "code", "metadata": {}, "source": "# Your answer here", "outputs": [],
+    return {"cell_type": "code", "metadata": {}, "source": ANSWER_PROMPT, "outputs": [],
             "execution_count": None}
 
 

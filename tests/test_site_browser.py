@@ -711,6 +711,7 @@ SMALL_ON_A_PHONE_TODO = {
     "book/scores_frequentist.html": 2, "book/scores_hierarchical.html": 1, "book/shrinkage.html": 3,
     "book/centered.html": 1, "book/funnel.html": 1, "book/london_data.html": 1,
     "book/varying_intercepts.html": 1, "book/school_predictors.html": 1, "book/counts.html": 2,
+    "book/crossed.html": 1, "book/prior_sensitivity.html": 2,
 }
 
 
