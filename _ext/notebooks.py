@@ -569,8 +569,9 @@ def add_menu_downloads(app, pagename, templatename, context, doctree):
         return
     folder = context["pathto"](NOTEBOOK_DIR, 1)
     slug = _slug(pagename)
+    notebook = f"{slug}-student.ipynb" if _course(app) else f"{slug}.ipynb"  # the course edition's
     menu["buttons"][:0] = [
-        {"type": "link", "url": f"{folder}/{slug}.ipynb", "text": ".ipynb", "icon": "fas fa-code",
+        {"type": "link", "url": f"{folder}/{notebook}", "text": ".ipynb", "icon": "fas fa-code",
          "tooltip": "Download the notebook", "label": "download-notebook-button"},
         {"type": "link", "url": f"{folder}/{slug}.zip", "text": ".zip", "icon": "fas fa-file-zipper",
          "tooltip": "Download the chapter: notebooks, helper module, data, requirements",
