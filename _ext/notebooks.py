@@ -508,19 +508,7 @@ def add_download_links(app, doctree, docname):
         return
     prefix = "../" * docname.count("/") + NOTEBOOK_DIR + "/"
     slug = _slug(docname)
-    if _course(app):  # the course edition hands out the student version only
-        html = (
-            '<div class="notebook-downloads admonition tip" role="note">'
-            '<p class="admonition-title">Run this chapter yourself</p>'
-            f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): the notebook without '
-            'the solutions, the helper module <code>hbm.py</code>, the data and a <code>requirements.txt</code> '
-            'that pins the whole environment the book ran in. Unzip it and, in its folder, with Python 3.12, '
-            '3.13 or 3.14: <code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt'
-            f'</code>, <code>.venv/bin/jupyter lab book/{slug}-student.ipynb</code>, then run all cells. '
-            f'The notebook alone: <a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
-        )
-    else:
-        html = _public_download_box(prefix, slug)
+    html = _download_box(prefix, slug, course=_course(app))
     box = nodes.raw("", html, format="html")
     _insert_after_header(doctree, box)
 
@@ -530,20 +518,24 @@ def _course(app) -> bool:
     return getattr(app.config, "book_edition", "") == "course"
 
 
-def _public_download_box(prefix: str, slug: str) -> str:
-    html = (
+def _download_box(prefix: str, slug: str, course: bool) -> str:
+    """The box under a chapter's header; the course edition offers the student version only."""
+    if course:
+        contents, notebook = "the notebook without the solutions", f"{slug}-student.ipynb"
+        alone = f'The notebook alone: <a href="{prefix}{slug}-student.ipynb" download>student version</a>.'
+    else:
+        contents, notebook = "the notebook, a student version without the solutions", f"{slug}.ipynb"
+        alone = (f'The notebooks alone: <a href="{prefix}{slug}.ipynb" download>complete</a>, '
+                 f'<a href="{prefix}{slug}-student.ipynb" download>student version</a>.')
+    return (
         '<div class="notebook-downloads admonition tip" role="note">'
         '<p class="admonition-title">Run this chapter yourself</p>'
-        f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): the notebook, a '
-        'student version without the solutions, the helper module <code>hbm.py</code>, the data and a '
-        '<code>requirements.txt</code> that pins the whole environment the book ran in. Unzip it and, in its '
-        'folder, with Python 3.12, 3.13 or 3.14: '
+        f'<p><a href="{prefix}{slug}.zip" download>Download this chapter</a> (zip): {contents}, the helper '
+        'module <code>hbm.py</code>, the data and a <code>requirements.txt</code> that pins the whole '
+        'environment the book ran in. Unzip it and, in its folder, with Python 3.12, 3.13 or 3.14: '
         '<code>python3 -m venv .venv</code>, <code>.venv/bin/pip install -r requirements.txt</code>, '
-        f'<code>.venv/bin/jupyter lab book/{slug}.ipynb</code>, then run all cells. '
-        f'The notebooks alone: <a href="{prefix}{slug}.ipynb" download>complete</a>, '
-        f'<a href="{prefix}{slug}-student.ipynb" download>student version</a>.</p></div>'
+        f'<code>.venv/bin/jupyter lab book/{notebook}</code>, then run all cells. {alone}</p></div>'
     )
-    return html
 
 
 def _insert_after_header(doctree, box) -> None:
