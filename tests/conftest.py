@@ -43,6 +43,12 @@ def find_python(versions) -> str | None:
     return None
 
 
+def make_ok(target: str) -> None:
+    """Run ``make <target>`` in the repository; fail with the end of its output if it fails."""
+    proc = subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
 @pytest.fixture(scope="session")
 def book_build():
     """Run ``make book`` once; return the completed process (stdout+stderr in ``.stdout``)."""

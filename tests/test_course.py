@@ -9,7 +9,6 @@ The fixture runs ``make course`` once, after the strict build of the public site
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import unicodedata
 import zipfile
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, make_ok
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import course  # noqa: E402
@@ -30,8 +29,7 @@ ANSWER_KEY = ROOT / "_build" / "answer-key" / "answer-key.pdf"
 
 @pytest.fixture(scope="session")
 def course_site(built_site):
-    proc = subprocess.run(["make", "--no-print-directory", "course"], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    make_ok("course")
     return COURSE_SITE
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, make_ok
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import pdf  # noqa: E402
@@ -28,8 +28,7 @@ PDF_DIR = ROOT / "_build" / "pdf"
 
 @pytest.fixture(scope="session")
 def pdf_build(built_site):
-    proc = subprocess.run(["make", "--no-print-directory", "pdf"], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    make_ok("pdf")
     return PDF_DIR
 
 
