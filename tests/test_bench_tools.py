@@ -69,3 +69,18 @@ def test_lighthouse_reports_the_median_run_or_the_first_failure():
     assert lighthouse_scores.median_run(tied) is tied[2]
     failed = {"error": ["no report"]}
     assert lighthouse_scores.median_run([runs[0], failed, runs[1]]) is failed
+
+
+def test_make_seeds_names_the_claim_that_failed():
+    """make seeds reports the failing line with its comment (the claim), not a bare AssertionError."""
+    import run_seeds
+
+    message = ("An error occurred while executing the following cell:\n------------------\n"
+               "assert mix < 1.05\n------------------\n\n\x1b[0;31mAssertionError\x1b[0m  Traceback\n"
+               "Cell \x1b[0;32mIn[12], line 3\x1b[0m\n      1 x = 1\n"
+               "\x1b[0;32m----> 3\x1b[0m \x1b[38;5;28;01massert\x1b[39;00m mix < 1.05  # the prose: \"within\"\n\n"
+               "\x1b[0;31mAssertionError\x1b[0m: \n")
+    summary = run_seeds.failure_summary(message)
+    assert summary.startswith('3 assert mix < 1.05  # the prose: "within"'), summary
+    assert summary.endswith("AssertionError:"), summary
+    assert run_seeds.failure_summary("NameError: name 'x' is not defined") == "NameError: name 'x' is not defined"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +36,17 @@ def execute_notebook(nb, cwd: Path, env: dict, timeout: int = 600) -> tuple[floa
                        resources={"metadata": {"path": str(cwd)}}).execute(env=env)
         error = None
     except Exception as err:  # noqa: BLE001 - report, don't stop
-        error = str(err).strip().splitlines()[-1][:300]
+        error = failure_summary(str(err))
     return time.perf_counter() - start, error
+
+
+def failure_summary(message: str) -> str:
+    """The failing line of a cell (the traceback's last ``---->`` line, with its comment: the claim the
+    assertion guards) and the error line, from nbclient's message: a bare ``AssertionError`` says
+    nothing on its own."""
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", message).strip().splitlines()
+    arrows = [line.split(">", 1)[1].strip() for line in lines if re.match(r"^-+>", line)]
+    return " | ".join(([arrows[-1]] if arrows else []) + lines[-1:])[:600]
 
 
 def execute_chapter(path: Path, env: dict) -> tuple[float, str | None]:
@@ -52,7 +62,8 @@ def run(chapter: str, seed: int) -> tuple[str, int, float, str | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Chapters come before --seed: run_seeds.py crossed --seed 1 2 3")
     parser.add_argument("--seed", type=int, nargs="+", default=[1])
     parser.add_argument("chapters", nargs="*", help="chapter slugs (default: every teaching chapter)")
     args = parser.parse_args()
