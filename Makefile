@@ -110,7 +110,7 @@ serve:
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=25
 
 bench: $(STAMP)
 	$(PY) tests/bench/bench.py
