@@ -11,8 +11,10 @@ Usage in a chapter (MyST)::
     :::
 
 ``reading`` and ``exercises`` are minutes (whole numbers); the content is the list of objectives.
-The directive also records the header in the build environment, and ``{chapter-objectives}`` renders
-every chapter's header, in table-of-contents order, for the instructor guide.
+The instructor guide's code reads the same headers back from the sources (``read_chapters``) for its
+tables and chapter map. It reads the sources, not Sphinx's environment, because the guide is an
+executed page: its cells run (in jupyter-cache, or a maintainer's kernel) before Sphinx reads any
+chapter, so no build data exists yet when they run.
 
 For a reader: every chapter opens with the same box (what you will learn, what to read first, how long
 it takes), and the instructor guide's tables and chapter map are made from the same data, so they
@@ -75,26 +77,7 @@ class ChapterHeader(SphinxDirective):
             f"{reading} min reading and running the code, {exercises} min for the exercises."
         )
         box += time
-
-        env = self.env
-        store = env.domaindata.setdefault("chapter_header", {})
-        store[env.docname] = {
-            "reading": reading,
-            "exercises": exercises,
-            "objectives": "\n".join(self.content),
-            "prerequisites": self.options["prerequisites"],
-        }
         return [box, *messages]
-
-
-def _purge(app, env, docname):
-    env.domaindata.get("chapter_header", {}).pop(docname, None)
-
-
-def _merge(app, env, docnames, other):
-    env.domaindata.setdefault("chapter_header", {}).update(
-        {d: v for d, v in other.domaindata.get("chapter_header", {}).items() if d in docnames}
-    )
 
 
 #: Pages whose code reads the other pages: the instructors' guide reads every chapter's header and
@@ -135,8 +118,6 @@ def setup(app):
     app.connect("env-before-read-docs", _note_reads)
     app.connect("env-updated", _write_every_page_when_one_was_read)
     app.connect("env-get-outdated", _outdated_readers)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
     app.add_css_file("chapter_header.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
