@@ -269,6 +269,41 @@ def outline_pages(pdf: Path) -> dict[str, int]:
     return found
 
 
+def doubled(title: str) -> str | None:
+    """The title once, if ``title`` is one title written twice ("The dataThe data"), else None."""
+    half = len(title) // 2
+    return title[:half] if title and len(title) % 2 == 0 and title[:half] == title[half:] else None
+
+
+def tidy_outline(pdf: Path) -> int:
+    """Write each outline title once: Chromium's outline gives a heading twice ("The dataThe data")
+    when the heading is carried to the next page to stay with its text (CSS ``break-after: avoid``).
+    Returns how many titles were mended; the file is rewritten only if there were any."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=pdf)
+    mended = 0
+
+    def walk(item):
+        nonlocal mended
+        while item is not None:
+            item = item.get_object()
+            once = doubled(str(item.get("/Title", "")))
+            if once:
+                item[NameObject("/Title")] = TextStringObject(once)
+                mended += 1
+            walk(item.get("/First"))
+            item = item.get("/Next")
+
+    outlines = writer.root_object.get("/Outlines")
+    if outlines is not None:
+        walk(outlines.get_object().get("/First"))
+    if mended:
+        writer.write(pdf)
+    return mended
+
+
 class Printer:
     """Debian's Chromium, opened once, printing HTML files to PDF."""
 
@@ -294,6 +329,7 @@ class Printer:
                        display_header_footer=True, header_template="<span></span>",
                        footer_template=FOOTER.format(left=html.escape(footer_left)),
                        margin={"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"})
+        tidy_outline(target)
         return target
 
 

@@ -60,6 +60,25 @@ def test_book_has_the_chapters_in_order(pdf_build, built_site):
     assert all(pdf.outline_key(p.caption) in outline for p in parts if p.docs)
 
 
+def outline_titles(path: Path) -> list[str]:
+    titles = []
+
+    def walk(items):
+        for item in items:
+            walk(item) if isinstance(item, list) else titles.append(str(item.title))
+
+    walk(pypdf.PdfReader(path).outline)
+    return titles
+
+
+def test_no_outline_title_is_written_twice(pdf_build):
+    """Chromium writes a heading carried to the next page twice in the outline ("The dataThe data");
+    pdf.tidy_outline mends it in every PDF."""
+    doubled = [f"{path.name}: {title}" for path in sorted(pdf_build.glob("*.pdf"))
+               for title in outline_titles(path) if pdf.doubled(title)]
+    assert not doubled, doubled
+
+
 def test_contents_page_numbers_are_the_chapters_pages(pdf_build, built_site):
     _root, docs, _parts = book_docs()
     outline = pdf.outline_pages(pdf_build / pdf.BOOK_PDF)
@@ -190,3 +209,19 @@ def test_command_line_names_a_missing_site(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "_ext" / "pdf.py"), str(tmp_path / "nowhere"),
                            str(tmp_path / "out")], capture_output=True, text=True)
     assert proc.returncode != 0 and "build the site first" in proc.stderr
+
+
+def test_tidy_outline_writes_a_doubled_title_once(tmp_path):
+    writer = pypdf.PdfWriter()
+    for _ in range(2):
+        writer.add_blank_page(width=200, height=200)
+    chapter = writer.add_outline_item(title="ChapterChapter", page_number=0)
+    writer.add_outline_item(title="The dataThe data", page_number=1, parent=chapter)
+    writer.add_outline_item(title="Key takeaways", page_number=1, parent=chapter)
+    path = tmp_path / "doubled.pdf"
+    writer.write(path)
+    assert pdf.tidy_outline(path) == 2
+    assert outline_titles(path) == ["Chapter", "The data", "Key takeaways"]
+    assert pdf.tidy_outline(path) == 0
+    assert pdf.doubled("aa") == "a" and pdf.doubled("abab") == "ab"
+    assert pdf.doubled("") is None and pdf.doubled("abc") is None and pdf.doubled("abba") is None
