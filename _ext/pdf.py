@@ -275,23 +275,28 @@ def doubled(title: str) -> str | None:
     return title[:half] if title and len(title) % 2 == 0 and title[:half] == title[half:] else None
 
 
-def tidy_outline(pdf: Path) -> int:
-    """Write each outline title once: Chromium's outline gives a heading twice ("The dataThe data")
-    when the heading is carried to the next page to stay with its text (CSS ``break-after: avoid``).
-    Returns how many titles were mended; the file is rewritten only if there were any."""
+def tidy_outline(pdf: Path, headings: list[str] = ()) -> int:
+    """Mend two faults of Chromium's outline: a heading carried to the next page to stay with its text
+    (CSS ``break-after: avoid``) is written twice ("The dataThe data"), and a heading that wraps loses
+    the space at the wrap ("a bridge topartial pooling"); each title becomes the printed page's own
+    heading of the same letters (``headings``), written once. Returns how many titles were mended; the
+    file is rewritten only if there were any."""
     from pypdf import PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=pdf)
+    by_key = {outline_key(h): h for h in headings}
     mended = 0
 
     def walk(item):
         nonlocal mended
         while item is not None:
             item = item.get_object()
-            once = doubled(str(item.get("/Title", "")))
-            if once:
-                item[NameObject("/Title")] = TextStringObject(once)
+            title = str(item.get("/Title", ""))
+            once = doubled(title) or title
+            right = by_key.get(outline_key(once), once)
+            if right != title:
+                item[NameObject("/Title")] = TextStringObject(right)
                 mended += 1
             walk(item.get("/First"))
             item = item.get("/Next")
@@ -329,7 +334,10 @@ class Printer:
                        display_header_footer=True, header_template="<span></span>",
                        footer_template=FOOTER.format(left=html.escape(footer_left)),
                        margin={"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"})
-        tidy_outline(target)
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(source.read_text(encoding="utf-8"), "html.parser")
+        tidy_outline(target, [heading_text(h) for h in soup.find_all(re.compile(r"^h[1-6]$"))])
         return target
 
 
