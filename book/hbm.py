@@ -525,8 +525,9 @@ def plot_shrinkage(no_pooling, partial_pooling, grand_mean: float, class_sizes, 
     ax.set_yticks(rows, [f"class {label} (n = {int(class_sizes[label])})" for label in labels])
     ax.set_ylim(rows.min() - 0.6, rows.max() + 0.6)
     ax.set_xlabel("mean score (fraction of questions correct)")
-    # The legend in the order of the story: grand mean, no pooling, partial pooling.
-    ax.legend(handles=[grand, own, partial], loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    # The legend in the order of the story: grand mean, no pooling, partial pooling; in two columns,
+    # since in one row it is wider than a phone's column.
+    ax.legend(handles=[grand, own, partial], loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return ax
 
 

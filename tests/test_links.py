@@ -113,3 +113,21 @@ def test_no_page_shows_raw_tex(site_dir):
         if re.search(r"\$\\|\\(widehat|frac|mathrm|tau|sigma)\b", html):
             found.append(page.relative_to(site_dir).as_posix())
     assert not found, f"raw TeX in {found}"
+
+
+def test_no_page_repeats_a_log_message(site_dir):
+    """A library's log message (a cell's stderr output) is shown once on a page: the same line repeated
+    in later cells (arviz-stats' psense_summary logs its pointer on every call) is noise a reader scrolls
+    past. Lines of 30 characters or fewer (progress fragments) are left out."""
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+
+    repeated = []
+    for page in sorted(site_dir.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        lines = Counter(line.strip() for output in soup.select("div.output.stderr")
+                        for line in output.get_text().splitlines() if len(line.strip()) > 30)
+        repeated += [f"{page.relative_to(site_dir).as_posix()}: {n} times: {line}"
+                     for line, n in lines.items() if n > 1]
+    assert not repeated, "log lines repeated on a page:\n" + "\n".join(repeated)

@@ -703,16 +703,6 @@ def test_search_icon_does_not_cover_the_query(browser, base_url, viewport):
 
 #: "About 9 CSS pixels" for tick labels on a phone (issue 29): a little under, for rounding.
 LEGIBLE_PX = 8.5
-#: TODO(issue 29): how many figures of a page show their tick labels under LEGIBLE_PX on a phone today
-#: (6.6 to 9 inches wide: two or three panels in a row, or a legend below them widening the figure).
-#: Each needs a layout of its own (fewer panels in a row, the legend inside the axes); funnel's and
-#: Part III's code is being reformatted by a colleague. Lower a count when its figures are fixed.
-SMALL_ON_A_PHONE_TODO = {
-    "book/scores_frequentist.html": 2, "book/scores_hierarchical.html": 1, "book/shrinkage.html": 3,
-    "book/centered.html": 1, "book/funnel.html": 1, "book/london_data.html": 1,
-    "book/varying_intercepts.html": 1, "book/school_predictors.html": 1, "book/counts.html": 2,
-    "book/crossed.html": 1, "book/prior_sensitivity.html": 2,
-}
 
 
 def test_figure_labels_are_legible_on_a_phone(figure_sizes):
@@ -737,9 +727,9 @@ def test_figure_labels_are_legible_on_a_phone(figure_sizes):
             small.setdefault(page_path, []).append(
                 f"{page_path}: {name}: tick labels at {px:.1f} CSS px ({pixels / dpi:.1f} in wide, "
                 f"shown at {shown:.0f} px)")
-    over = {page: found for page, found in small.items() if len(found) > SMALL_ON_A_PHONE_TODO.get(page, 0)}
-    assert not over, (f"figures whose tick labels are under {LEGIBLE_PX} CSS px on a phone, more than "
-                      "SMALL_ON_A_PHONE_TODO allows:\n" + _bullets(f for found in over.values() for f in found))
+    assert not small, (f"figures whose tick labels are under {LEGIBLE_PX} CSS px on a phone (a figure at "
+                       "most about 6.4 inches wide keeps them legible):\n"
+                       + _bullets(f for found in small.values() for f in found))
 
 
 def test_landing_page_says_where_to_start(site_dir):
