@@ -8,6 +8,7 @@ The fixture runs ``make pdf`` once (after the strict build); the unit tests run 
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -33,7 +34,13 @@ def pdf_build(built_site):
 
 
 def text_of(path: Path) -> list[str]:
-    return [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+    """Each page's text; read once per printing (the book's PDF takes pypdf about 40 s)."""
+    return list(_text_of(str(path), path.stat().st_mtime_ns))
+
+
+@functools.cache
+def _text_of(path: str, mtime_ns: int) -> tuple[str, ...]:
+    return tuple(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
 
 
 def squash(text: str) -> str:
