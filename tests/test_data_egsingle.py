@@ -101,8 +101,3 @@ def test_egsingle_bad_input_is_named(tmp_path, lines, message):
     with pytest.raises(hbm.DataError) as err:
         hbm.load_egsingle(write(tmp_path, lines))
     assert message in str(err.value)
-
-
-def test_missing_file_is_named(tmp_path):
-    with pytest.raises(hbm.DataError, match="no such file"):
-        hbm.load_egsingle(tmp_path / "nope.csv")

@@ -137,10 +137,3 @@ def test_cbpp_bad_input_is_named(tmp_path, lines, message):
     with pytest.raises(hbm.DataError) as err:
         hbm.load_cbpp(write(tmp_path, "cbpp.csv", lines))
     assert message in str(err.value)
-
-
-def test_missing_files_are_named(tmp_path):
-    with pytest.raises(hbm.DataError, match="no such file"):
-        hbm.load_exam(tmp_path / "nope.csv")
-    with pytest.raises(hbm.DataError, match="no such file"):
-        hbm.load_cbpp(tmp_path / "nope.csv")

@@ -117,11 +117,6 @@ def test_blank_lines_are_skipped_but_counted_in_line_numbers(tmp_path):
         hbm.load_scores(path)
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(hbm.DataError, match=r"nowhere\.csv: no such file"):
-        hbm.load_scores(tmp_path / "nowhere.csv")
-
-
 def test_empty_file(tmp_path):
     path = tmp_path / "scores.csv"
     path.write_bytes(b"")

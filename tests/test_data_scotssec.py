@@ -103,8 +103,3 @@ def test_bad_input_is_named(tmp_path, lines, message):
     with pytest.raises(hbm.DataError) as err:
         hbm.load_scotssec(write(tmp_path, lines))
     assert message in str(err.value)
-
-
-def test_missing_file_is_named(tmp_path):
-    with pytest.raises(hbm.DataError, match="no such file"):
-        hbm.load_scotssec(tmp_path / "nope.csv")

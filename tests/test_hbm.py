@@ -98,9 +98,15 @@ def test_eight_schools_bad_input(tmp_path, text, message):
         hbm.load_eight_schools(_write(tmp_path, text))
 
 
-def test_eight_schools_missing_file(tmp_path):
-    with pytest.raises(hbm.DataError, match="no such file"):
-        hbm.load_eight_schools(tmp_path / "nope.csv")
+#: Every loader of the book's data (hbm's ``load_*`` functions, so a new one is tested too).
+LOADERS = [function for name, function in sorted(vars(hbm).items()) if name.startswith("load_")]
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda loader: loader.__name__)
+def test_every_loader_names_a_missing_file(tmp_path, loader):
+    assert len(LOADERS) >= 6  # scores, eight schools, exam, cbpp, egsingle, scotssec
+    with pytest.raises(hbm.DataError, match=r"nowhere\.csv: no such file"):
+        loader(tmp_path / "nowhere.csv")
 
 
 @pytest.mark.parametrize(
