@@ -43,10 +43,11 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def solution_snippets(site: Path, doc: str) -> list[str]:
-    """Pieces of each solution's own text (its paragraphs and code lines, 30+ characters)."""
+def solution_snippets(article) -> list[str]:
+    """Pieces of each solution's own text (its paragraphs and code lines, 30+ characters) in a page's
+    article (``pdf.article``)."""
     snippets = []
-    for solution in pdf.article(site, doc).select("div.solution"):
+    for solution in article.select("div.solution"):
         for block in solution.select("p, pre"):
             if block.find("math"):  # a PDF's text spells math its own way
                 continue
@@ -69,9 +70,9 @@ def test_course_pages_hold_no_solution(course_site, built_site):
         page = pdf.article(course_site, doc)
         assert not page.select("div.solution"), f"{doc}: a solution box in the course edition"
         text = squash(page.get_text(" "))
-        snippets = solution_snippets(built_site, doc)
-        assert snippets, f"{doc}: no solution text on the public site to compare with"
         public = pdf.article(built_site, doc)
+        snippets = solution_snippets(public)
+        assert snippets, f"{doc}: no solution text on the public site to compare with"
         for solution in public.select("div.solution"):
             solution.decompose()
         elsewhere = squash(public.get_text(" "))  # text a solution shares with the page (a library's log)
@@ -113,7 +114,7 @@ def test_answer_key_holds_every_exercise_and_solution(course_site, built_site):
     for doc in chapters(built_site):
         for title in numbers(built_site, doc, "div.exercise p.admonition-title"):
             assert title.split("(")[0].replace(" ", "") in flat, f"answer key lacks {doc}'s {title!r}"
-        for snippet in solution_snippets(built_site, doc)[:3]:
+        for snippet in solution_snippets(pdf.article(built_site, doc))[:3]:
             assert snippet.replace(" ", "") in flat, f"answer key lacks {doc}'s solution text {snippet[:50]!r}"
 
 
